@@ -1,0 +1,1 @@
+pub static CODES: &[super::ErrorCode] = &[];
