@@ -1,0 +1,417 @@
+//! Parsing one instruction: result names, the op and its operands (including the
+//! blocks of `for`/`while`/`if`), result types and source location.
+
+use super::cursor::Cursor;
+use super::function::FnParser;
+use super::lexer::{Tok, Token};
+use super::literal::{self, Literal};
+use super::TextError;
+use crate::function::{Block, Loc, Value};
+use crate::ops::{AtomicOp, BinaryOp, CmpPred, Constant, Op, ReduceOp, ScanOp, UnaryOp};
+use crate::printer::op_has_loc;
+use crate::types::Type;
+
+/// How many results an op must have.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arity {
+    Exactly(usize),
+    /// Calls and `if`: as many as the result types list.
+    Any,
+}
+
+/// An op as read, before the result types are known.
+struct ParsedOp {
+    op: Op,
+    arity: Arity,
+    /// The literal of a `const`, converted once its result type is read.
+    literal: Option<(Literal, Token)>,
+}
+
+impl ParsedOp {
+    fn new(op: Op, results: usize) -> ParsedOp {
+        ParsedOp { op, arity: Arity::Exactly(results), literal: None }
+    }
+}
+
+/// A carried value of a loop: the block argument's name and its initial value.
+struct IterArg {
+    name: String,
+    init: Value,
+}
+
+impl FnParser<'_> {
+    /// `[%r, … =] op … [: types] [@line:col]`, appended to `block`.
+    ///
+    /// Blocks nest through this function, so it keeps its stack frame small: the
+    /// structured ops are dispatched here, everything else happens in callees.
+    pub(super) fn inst(&mut self, block: Block) -> Result<(), TextError> {
+        let result_names = self.result_names()?;
+        let (mnemonic, op_token) = self.cursor.expect_ident("an op")?;
+        let parsed = match mnemonic.as_str() {
+            "for" => self.for_op()?,
+            "while" => self.while_op()?,
+            "if" => self.if_op()?,
+            _ => self.op(&mnemonic, &op_token)?,
+        };
+        self.finish_inst(block, result_names, &mnemonic, &op_token, parsed)
+    }
+
+    /// `%r, … =` (claimed), or nothing.
+    fn result_names(&mut self) -> Result<Vec<String>, TextError> {
+        let mut names = Vec::new();
+        if !matches!(self.cursor.peek(), Tok::Value(_)) {
+            return Ok(names);
+        }
+        loop {
+            let (name, token) = self.cursor.expect_value_name()?;
+            self.names.claim(&name, &token)?;
+            names.push(name);
+            if !self.cursor.eat_punct(',') {
+                self.cursor.expect_punct('=')?;
+                return Ok(names);
+            }
+        }
+    }
+
+    /// Reads the result types and location, checks the result count, and appends
+    /// the instruction.
+    fn finish_inst(
+        &mut self,
+        block: Block,
+        result_names: Vec<String>,
+        mnemonic: &str,
+        op_token: &Token,
+        parsed: ParsedOp,
+    ) -> Result<(), TextError> {
+        let types = if self.cursor.eat_punct(':') {
+            self.cursor.parse_type_list()?
+        } else if !result_names.is_empty() {
+            return Err(self.cursor.expected("`:` and the result types"));
+        } else {
+            Vec::new()
+        };
+        let count_error = |message: String| Err(Cursor::error_at(op_token, message));
+        let (n_names, n_types) = (result_names.len(), types.len());
+        if n_types != n_names {
+            return count_error(format!(
+                "`{mnemonic}` names {n_names} results but lists {n_types} types"
+            ));
+        }
+        if let Arity::Exactly(expected) = parsed.arity {
+            if expected != n_names {
+                return count_error(format!("`{mnemonic}` has {expected} results, not {n_names}"));
+            }
+        }
+        let op = match (parsed.literal, types.first()) {
+            (Some((literal, token)), Some(ty)) => {
+                let value = literal::constant(&literal, ty)
+                    .map_err(|message| Cursor::error_at(&token, message))?;
+                Op::Const { value }
+            }
+            (Some(_) | None, _) => parsed.op,
+        };
+        let loc = self.loc(&op, mnemonic)?;
+        let inst = self.func.append_inst(block, op, types, loc);
+        let results = self.func.insts[inst].results.clone();
+        for (name, value) in result_names.into_iter().zip(results) {
+            self.names.bind(name, value);
+        }
+        Ok(())
+    }
+
+    /// The optional `@line:col` of ops that carry one.
+    fn loc(&mut self, op: &Op, mnemonic: &str) -> Result<Loc, TextError> {
+        if *self.cursor.peek() != Tok::At {
+            return Ok(Loc::default());
+        }
+        if !op_has_loc(op) {
+            return Err(self
+                .cursor
+                .error(format!("`{mnemonic}` does not carry a source location")));
+        }
+        self.cursor.next();
+        let line = self.cursor.expect_int("a line number")?;
+        self.cursor.expect_punct(':')?;
+        let col = self.cursor.expect_int("a column number")?;
+        Ok(Loc { line, col })
+    }
+
+    /// Everything between the mnemonic and the result types, for ops without blocks.
+    fn op(&mut self, mnemonic: &str, token: &Token) -> Result<ParsedOp, TextError> {
+        let op = match mnemonic {
+            "const" => {
+                let literal = literal::read(self.cursor)?;
+                let placeholder = Op::Const { value: Constant::Bool(false) };
+                return Ok(ParsedOp { literal: Some(literal), ..ParsedOp::new(placeholder, 1) });
+            }
+            "program_id" => Op::ProgramId { axis: self.cursor.expect_int("an axis")? },
+            "num_programs" => Op::NumPrograms { axis: self.cursor.expect_int("an axis")? },
+            "arange" => {
+                let start = self.cursor.expect_int("an i64 bound")?;
+                self.cursor.expect_punct(',')?;
+                Op::Arange { start, end: self.cursor.expect_int("an i64 bound")? }
+            }
+            "splat" => Op::Splat { value: self.use_value()? },
+            "broadcast" => Op::Broadcast { arg: self.use_value()? },
+            "reshape" => Op::Reshape { arg: self.use_value()? },
+            "cast" => Op::Cast { arg: self.use_value()? },
+            "expand_dims" => {
+                let arg = self.use_value()?;
+                Op::ExpandDims { arg, axis: self.axis()? }
+            }
+            "trans" => {
+                let arg = self.use_value()?;
+                self.cursor.expect_punct(',')?;
+                Op::Trans { arg, perm: self.int_list()? }
+            }
+            "cmp" => {
+                let pred = self.sub_op("a predicate", CmpPred::from_name)?;
+                let [lhs, rhs] = self.values()?;
+                Op::Cmp { pred, lhs, rhs }
+            }
+            "select" => {
+                let [cond, on_true, on_false] = self.values()?;
+                Op::Select { cond, on_true, on_false }
+            }
+            "ptr_add" => {
+                let [ptr, offset] = self.values()?;
+                Op::PtrAdd { ptr, offset }
+            }
+            "reduce" => {
+                let op = self.sub_op("a reduction", ReduceOp::from_name)?;
+                let arg = self.use_value()?;
+                Op::Reduce { op, arg, axis: self.axis()? }
+            }
+            "scan" => {
+                let op = self.sub_op("a scan", ScanOp::from_name)?;
+                let arg = self.use_value()?;
+                Op::Scan { op, arg, axis: self.axis()? }
+            }
+            "dot" => {
+                let [a, b, acc] = self.values()?;
+                Op::Dot { a, b, acc }
+            }
+            "load" => self.load()?,
+            "store" => {
+                let [ptr, value] = self.values()?;
+                return Ok(ParsedOp::new(Op::Store { ptr, value, mask: self.mask()? }, 0));
+            }
+            "atomic" => {
+                let op = self.sub_op("an atomic op", AtomicOp::from_name)?;
+                let [ptr, value] = self.values()?;
+                Op::Atomic { op, ptr, value, mask: self.mask()? }
+            }
+            "call" => {
+                let callee = self.cursor.expect_symbol()?;
+                let args = self.call_args()?;
+                let call = Op::Call { callee, args };
+                return Ok(ParsedOp { arity: Arity::Any, ..ParsedOp::new(call, 0) });
+            }
+            "yield" => return Ok(ParsedOp::new(Op::Yield { values: self.operand_list()? }, 0)),
+            "return" => return Ok(ParsedOp::new(Op::Return { values: self.operand_list()? }, 0)),
+            "condition" => return Ok(ParsedOp::new(Op::Condition { cond: self.use_value()? }, 0)),
+            "assert" => {
+                let cond = self.use_value()?;
+                self.cursor.expect_punct(',')?;
+                let message = self.cursor.expect_string()?;
+                return Ok(ParsedOp::new(Op::Assert { cond, message }, 0));
+            }
+            other => self.elementwise(other, token)?,
+        };
+        Ok(ParsedOp::new(op, 1))
+    }
+
+    /// Unary and binary ops, spelled by their own mnemonic (`exp %1`, `add %1, %2`).
+    fn elementwise(&mut self, mnemonic: &str, token: &Token) -> Result<Op, TextError> {
+        if let Some(op) = UnaryOp::from_name(mnemonic) {
+            return Ok(Op::Unary { op, arg: self.use_value()? });
+        }
+        if let Some(op) = BinaryOp::from_name(mnemonic) {
+            let [lhs, rhs] = self.values()?;
+            return Ok(Op::Binary { op, lhs, rhs });
+        }
+        Err(Cursor::error_at(token, format!("unknown op `{mnemonic}`")))
+    }
+
+    /// A sub-mnemonic such as the `lt` of `cmp lt`.
+    fn sub_op<T>(&mut self, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, TextError> {
+        let (word, token) = self.cursor.expect_ident(what)?;
+        parse(&word).ok_or_else(|| Cursor::error_at(&token, format!("`{word}` is not {what}")))
+    }
+
+    /// Exactly `N` comma-separated operands.
+    fn values<const N: usize>(&mut self) -> Result<[Value; N], TextError> {
+        let mut values = [Value(0); N];
+        for (index, slot) in values.iter_mut().enumerate() {
+            if index > 0 {
+                self.cursor.expect_punct(',')?;
+            }
+            *slot = self.use_value()?;
+        }
+        Ok(values)
+    }
+
+    /// `, axis N`.
+    fn axis(&mut self) -> Result<u32, TextError> {
+        self.cursor.expect_punct(',')?;
+        self.cursor.expect_keyword("axis")?;
+        self.cursor.expect_int("an axis")
+    }
+
+    /// `[1, 0]` (possibly empty).
+    fn int_list(&mut self) -> Result<Vec<u32>, TextError> {
+        self.cursor.expect_punct('[')?;
+        let mut list = Vec::new();
+        if self.cursor.eat_punct(']') {
+            return Ok(list);
+        }
+        loop {
+            list.push(self.cursor.expect_int("a dimension index")?);
+            if !self.cursor.eat_punct(',') {
+                self.cursor.expect_punct(']')?;
+                return Ok(list);
+            }
+        }
+    }
+
+    /// Zero or more comma-separated operands (of `yield` and `return`).
+    fn operand_list(&mut self) -> Result<Vec<Value>, TextError> {
+        let mut values = Vec::new();
+        if !matches!(self.cursor.peek(), Tok::Value(_)) {
+            return Ok(values);
+        }
+        loop {
+            values.push(self.use_value()?);
+            if !self.cursor.eat_punct(',') {
+                return Ok(values);
+            }
+        }
+    }
+
+    /// `(%a, …)` of a call.
+    fn call_args(&mut self) -> Result<Vec<Value>, TextError> {
+        self.cursor.expect_punct('(')?;
+        if self.cursor.eat_punct(')') {
+            return Ok(Vec::new());
+        }
+        let args = self.operand_list()?;
+        self.cursor.expect_punct(')')?;
+        Ok(args)
+    }
+
+    /// `load %p[, mask %m][, other %o]`.
+    fn load(&mut self) -> Result<Op, TextError> {
+        let ptr = self.use_value()?;
+        let mask = self.mask()?;
+        let mut other = None;
+        if self.cursor.eat_punct(',') {
+            self.cursor.expect_keyword("other")?;
+            other = Some(self.use_value()?);
+        }
+        Ok(Op::Load { ptr, mask, other })
+    }
+
+    /// An optional `, mask %m`; leaves a `, other` for `load` to read.
+    fn mask(&mut self) -> Result<Option<Value>, TextError> {
+        let comma = *self.cursor.peek() == Tok::Punct(',');
+        let keyword = matches!(self.cursor.peek_nth(1), Tok::Ident(word) if word == "mask");
+        if !(comma && keyword) {
+            return Ok(None);
+        }
+        self.cursor.next();
+        self.cursor.next();
+        Ok(Some(self.use_value()?))
+    }
+
+    /// `iter(%arg = %init, …)`, or nothing. Names are claimed, not yet bound.
+    fn iter_args(&mut self) -> Result<Vec<IterArg>, TextError> {
+        let mut args = Vec::new();
+        if !self.cursor.eat_keyword("iter") {
+            return Ok(args);
+        }
+        self.cursor.expect_punct('(')?;
+        if self.cursor.eat_punct(')') {
+            return Ok(args);
+        }
+        loop {
+            let (name, token) = self.cursor.expect_value_name()?;
+            self.names.claim(&name, &token)?;
+            self.cursor.expect_punct('=')?;
+            args.push(IterArg { name, init: self.use_value()? });
+            if !self.cursor.eat_punct(',') {
+                self.cursor.expect_punct(')')?;
+                return Ok(args);
+            }
+        }
+    }
+
+    /// Names and types of the block arguments for the carried values.
+    fn carried(&self, iter_args: &[IterArg]) -> Vec<(String, Type)> {
+        iter_args.iter().map(|arg| (arg.name.clone(), self.type_of(arg.init))).collect()
+    }
+
+    /// `for %iv = %lo to %hi step %st [iter(…)] { … }`.
+    fn for_op(&mut self) -> Result<ParsedOp, TextError> {
+        let (iv_name, iv_token) = self.cursor.expect_value_name()?;
+        self.names.claim(&iv_name, &iv_token)?;
+        self.cursor.expect_punct('=')?;
+        let lower = self.use_value()?;
+        self.cursor.expect_keyword("to")?;
+        let upper = self.use_value()?;
+        self.cursor.expect_keyword("step")?;
+        let step = self.use_value()?;
+        let iter_args = self.iter_args()?;
+        let mut args = vec![(iv_name, self.type_of(lower))];
+        args.extend(self.carried(&iter_args));
+        let body = self.func.create_block();
+        self.nested_block(body, args)?;
+        let inits: Vec<Value> = iter_args.iter().map(|arg| arg.init).collect();
+        let n_results = inits.len();
+        Ok(ParsedOp::new(Op::For { lower, upper, step, inits, body }, n_results))
+    }
+
+    /// `while [iter(…)] { … } do [(%a, …)] { … }`.
+    fn while_op(&mut self) -> Result<ParsedOp, TextError> {
+        let iter_args = self.iter_args()?;
+        let cond = self.func.create_block();
+        self.nested_block(cond, self.carried(&iter_args))?;
+        let do_token = self.cursor.peek_token().clone();
+        self.cursor.expect_keyword("do")?;
+        let mut body_names = Vec::new();
+        if self.cursor.eat_punct('(') {
+            loop {
+                let (name, token) = self.cursor.expect_value_name()?;
+                self.names.claim(&name, &token)?;
+                body_names.push(name);
+                if !self.cursor.eat_punct(',') {
+                    self.cursor.expect_punct(')')?;
+                    break;
+                }
+            }
+        }
+        if body_names.len() != iter_args.len() {
+            let (n_args, n_carried) = (body_names.len(), iter_args.len());
+            let message =
+                format!("the `while` body takes {n_args} values but the loop carries {n_carried}");
+            return Err(Cursor::error_at(&do_token, message));
+        }
+        let types = self.carried(&iter_args).into_iter().map(|(_, ty)| ty);
+        let body = self.func.create_block();
+        self.nested_block(body, body_names.into_iter().zip(types).collect())?;
+        let inits: Vec<Value> = iter_args.iter().map(|arg| arg.init).collect();
+        let n_results = inits.len();
+        Ok(ParsedOp::new(Op::While { inits, cond, body }, n_results))
+    }
+
+    /// `if %c { … } else { … }`.
+    fn if_op(&mut self) -> Result<ParsedOp, TextError> {
+        let cond = self.use_value()?;
+        let then_block = self.func.create_block();
+        self.nested_block(then_block, Vec::new())?;
+        self.cursor.expect_keyword("else")?;
+        let else_block = self.func.create_block();
+        self.nested_block(else_block, Vec::new())?;
+        let op = Op::If { cond, then_block, else_block };
+        Ok(ParsedOp { arity: Arity::Any, ..ParsedOp::new(op, 0) })
+    }
+}

@@ -1,0 +1,58 @@
+//! Command-line definition (clap) and dispatch to one module per subcommand.
+//!
+//! Exit codes: 0 success, 1 a user error (diagnostics, bad arguments, a failed launch),
+//! 2 a usage error reported by clap.
+
+mod check;
+mod common;
+mod demo;
+mod emit;
+mod explain;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Tessera: a tile-kernel compiler for CPUs and PE-grid accelerators.
+#[derive(Parser, Debug)]
+#[command(name = "tessera", version, about, long_about = None, after_help = "\
+Examples:
+  tessera demo
+  tessera check tests/kernels/ok/softmax.tsr
+  tessera emit --stage ir tests/kernels/ok/softmax.tsr -D BLOCK=128
+  tessera run tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 \\
+      --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
+  tessera explain E0101")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Check(check::CheckArgs),
+    Demo(demo::DemoArgs),
+    Emit(emit::EmitArgs),
+    Run(run::RunArgs),
+    Explain(explain::ExplainArgs),
+}
+
+/// Parses the command line and runs the subcommand.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Emit(args) => emit::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Explain(args) => explain::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! `tessera run FILE --kernel K --grid X[,Y,Z] --arg …`: run a kernel on the reference
+//! interpreter and summarize (and optionally save) its buffers.
+
+use super::common::{compile, compile_options, read_source, FilePath};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tessera::args::{parse_arg, HostArg, ShapedBuffer};
+use tessera::ir::interp::{self, KernelArg, LaunchOptions};
+use tessera::ir::Function;
+use tessera::npy;
+
+/// Run a kernel on the reference interpreter.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Arguments are given in parameter order, one --arg per non-const parameter:
+  rand:SHAPE[:DTYPE][:SEED]   seeded random values (floats in [-1, 1))
+  zeros:SHAPE[:DTYPE]  ones:SHAPE[:DTYPE]  arange:SHAPE[:DTYPE]  full:SHAPE:VALUE[:DTYPE]
+  path/to/array.npy           a NumPy array (C order)
+  42, -1.5e-3, true           a scalar, read as the parameter's type
+SHAPE is 1024 or 64x128; DTYPE defaults to the parameter's pointee type.
+
+Examples:
+  tessera run tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 \\
+      --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
+  tessera run tests/kernels/ok/softmax.tsr --kernel softmax --grid 64 -D BLOCK=128 \\
+      --arg rand:64x100 --arg zeros:64x100 --arg 100 --arg 100 --save y=softmax.npy")]
+pub struct RunArgs {
+    /// The .tsr file.
+    pub file: FilePath,
+    /// The kernel to run (optional when the file has one kernel).
+    #[arg(long)]
+    pub kernel: Option<String>,
+    /// Launch grid: X, X,Y or X,Y,Z program instances.
+    #[arg(long, default_value = "1")]
+    pub grid: String,
+    /// One argument per non-const parameter, in order (see below).
+    #[arg(long = "arg", value_name = "SPEC")]
+    pub args: Vec<String>,
+    /// Const parameter value, NAME=VALUE (repeatable).
+    #[arg(short = 'D', value_name = "NAME=VALUE")]
+    pub define: Vec<String>,
+    /// Save a buffer parameter after the run: PARAM=out.npy (repeatable).
+    #[arg(long, value_name = "PARAM=PATH")]
+    pub save: Vec<String>,
+    /// Instruction budget of the launch (stops non-terminating loops).
+    #[arg(long, default_value_t = LaunchOptions::default().fuel)]
+    pub fuel: u64,
+    /// Skip device_assert checks.
+    #[arg(long)]
+    pub no_device_asserts: bool,
+}
+
+/// Runs `run`.
+pub fn run(args: &RunArgs) -> Result<ExitCode> {
+    let source = read_source(&args.file)?;
+    let options = compile_options(&args.define, args.kernel.as_deref())?;
+    let Some(module) = compile(&source, &options) else {
+        return Ok(ExitCode::from(1));
+    };
+    let kernel = select_kernel(&module, args.kernel.as_deref())?;
+    let grid = parse_grid(&args.grid)?;
+    let saves = parse_saves(&args.save, kernel)?;
+    let host_args = parse_host_args(kernel, &args.args)?;
+    let mut kernel_args: Vec<KernelArg> = host_args.iter().map(HostArg::to_kernel_arg).collect();
+    let launch = LaunchOptions { grid, fuel: args.fuel, check_asserts: !args.no_device_asserts };
+    interp::run_kernel(&module, &kernel.name, &mut kernel_args, &launch)?;
+    println!("ran {} on grid {}x{}x{} (interpreter)", kernel.name, grid[0], grid[1], grid[2]);
+    for (index, (before, after)) in host_args.iter().zip(&kernel_args).enumerate() {
+        let (HostArg::Buffer(before), KernelArg::Buffer(after)) = (before, after) else {
+            continue;
+        };
+        let name = &kernel.param_names[index];
+        let result = ShapedBuffer { shape: before.shape.clone(), buffer: after.clone() };
+        println!("  {}", summarize(name, &result, before.buffer != result.buffer));
+        if let Some((_, path)) = saves.iter().find(|(param, _)| param == name) {
+            npy::write_npy(path, &result)?;
+            println!("    saved to {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn select_kernel<'m>(module: &'m tessera::ir::Module, name: Option<&str>) -> Result<&'m Function> {
+    let kernels: Vec<&Function> = module.kernels().collect();
+    match (name, kernels.as_slice()) {
+        (Some(name), _) => kernels
+            .iter()
+            .copied()
+            .find(|k| k.name == name)
+            .with_context(|| format!("no kernel named '{name}'")),
+        (None, [only]) => Ok(only),
+        (None, []) => bail!("the file has no kernels"),
+        (None, many) => {
+            let names: Vec<&str> = many.iter().map(|k| k.name.as_str()).collect();
+            bail!("the file has several kernels ({}); choose one with --kernel", names.join(", "))
+        }
+    }
+}
+
+/// Parses `X`, `X,Y` or `X,Y,Z` into a 3-D grid.
+fn parse_grid(text: &str) -> Result<[u32; 3]> {
+    let parts: Vec<&str> = text.split(',').collect();
+    if parts.is_empty() || parts.len() > 3 {
+        bail!("--grid {text}: expected X, X,Y or X,Y,Z");
+    }
+    let mut grid = [1u32; 3];
+    for (slot, part) in grid.iter_mut().zip(&parts) {
+        *slot = match part.trim().parse::<u32>() {
+            Ok(n) if n > 0 => n,
+            _ => bail!("--grid {text}: '{part}' is not a positive integer"),
+        };
+    }
+    Ok(grid)
+}
+
+fn parse_saves(saves: &[String], kernel: &Function) -> Result<Vec<(String, PathBuf)>> {
+    saves
+        .iter()
+        .map(|save| {
+            let Some((param, path)) = save.split_once('=') else {
+                bail!("--save {save}: expected PARAM=PATH");
+            };
+            let index = kernel.param_names.iter().position(|p| p == param);
+            let Some(index) = index else {
+                bail!("--save {save}: kernel {} has no parameter '{param}'", kernel.name);
+            };
+            if kernel.value_type(kernel.params()[index]).elem.pointee().is_none() {
+                bail!("--save {save}: '{param}' is not a buffer (pointer) parameter");
+            }
+            Ok((param.to_string(), PathBuf::from(path)))
+        })
+        .collect()
+}
+
+fn parse_host_args(kernel: &Function, specs: &[String]) -> Result<Vec<HostArg>> {
+    let params = kernel.params();
+    if specs.len() != params.len() {
+        let names = kernel.param_names.join(", ");
+        bail!(
+            "kernel {} takes {} argument{} ({names}) but {} --arg {} given",
+            kernel.name,
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            specs.len(),
+            if specs.len() == 1 { "was" } else { "were" },
+        );
+    }
+    let mut out = Vec::with_capacity(specs.len());
+    for ((name, &param), spec) in kernel.param_names.iter().zip(params).zip(specs) {
+        out.push(parse_arg(name, kernel.value_type(param), spec)?);
+    }
+    Ok(out)
+}
+
+/// One line: name, dtype and shape, min/max/mean and the first values.
+fn summarize(name: &str, array: &ShapedBuffer, modified: bool) -> String {
+    let values = array.buffer.to_f64_vec();
+    let shape: Vec<String> = array.shape.iter().map(usize::to_string).collect();
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (min, max) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
+    let head: Vec<String> = values.iter().take(6).map(|v| format!("{v:.6}")).collect();
+    let ellipsis = if values.len() > 6 { ", …" } else { "" };
+    let non_finite = values.len() - finite.len();
+    let extra = if non_finite > 0 { format!(" non-finite {non_finite}") } else { String::new() };
+    format!(
+        "{name}: {}[{}]{} min {min:.6} max {max:.6} mean {mean:.6}{extra} [{}{ellipsis}]",
+        array.buffer.dtype(),
+        shape.join("x"),
+        if modified { " (written)" } else { "" },
+        head.join(", "),
+    )
+}

@@ -1,0 +1,167 @@
+//! End-to-end tests of the `tessera` binary: exit codes, help text, one-line errors
+//! for bad arguments, and `run` with `.npy` input and output checked against plain Rust.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tessera(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the tessera binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tessera-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+const VECTOR_ADD: &str = "tests/kernels/ok/vector_add.tsr";
+
+#[test]
+fn every_subcommand_has_help_with_examples() {
+    for sub in ["check", "demo", "emit", "run", "explain"] {
+        let out = tessera(&[sub, "--help"]);
+        assert!(out.status.success(), "{sub} --help failed");
+        assert!(stdout(&out).contains("Examples:"), "{sub} --help has no examples");
+    }
+}
+
+#[test]
+fn check_exit_codes() {
+    let ok = tessera(&["check", VECTOR_ADD]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let dir = scratch_dir("check");
+    let bad = dir.join("bad.tsr");
+    std::fs::write(&bad, "kernel k(x: *f32) { let y = undefined_name + 1; }\n").unwrap();
+    let out = tessera(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("error[E"), "{err}");
+    assert!(err.contains("undefined_name"), "{err}");
+    let missing = tessera(&["check", "no/such/file.tsr"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("cannot read no/such/file.tsr"));
+}
+
+#[test]
+fn explain_prints_registered_codes() {
+    let list = tessera(&["explain", "--list"]);
+    assert!(list.status.success());
+    let first = stdout(&list).lines().next().unwrap_or_default().to_string();
+    let code = first.split_whitespace().next().unwrap_or_default();
+    assert!(code.starts_with('E'), "{first}");
+    let out = tessera(&["explain", code]);
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with(code));
+    let unknown = tessera(&["explain", "E9999"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("no error code 'E9999'"));
+}
+
+#[test]
+fn emit_stages_print_something_real() {
+    let ast = tessera(&["emit", "--stage", "ast", VECTOR_ADD]);
+    assert!(ast.status.success(), "{}", stderr(&ast));
+    assert!(stdout(&ast).contains("vector_add"));
+    let ir = tessera(&["emit", "--stage", "ir", VECTOR_ADD]);
+    assert!(ir.status.success(), "{}", stderr(&ir));
+    assert!(stdout(&ir).contains("kernel @vector_add"), "{}", stdout(&ir));
+}
+
+/// Writes `values` as a 1-D little-endian f32 .npy file by hand (independent of the
+/// writer under test).
+fn write_f32_npy(path: &Path, values: &[f32]) {
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Reads back the f32 payload of a .npy file written by `tessera run --save`.
+fn read_f32_npy(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
+    assert!(header.contains("'descr': '<f4'"), "{header}");
+    bytes[10 + header_len..].chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+#[test]
+fn run_reads_and_writes_npy() {
+    let dir = scratch_dir("run");
+    let n = 37usize;
+    let x: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
+    let y: Vec<f32> = (0..n).map(|i| 1.0 - i as f32).collect();
+    let (xp, yp, outp) = (dir.join("x.npy"), dir.join("y.npy"), dir.join("out.npy"));
+    write_f32_npy(&xp, &x);
+    write_f32_npy(&yp, &y);
+    let out = tessera(&[
+        "run", VECTOR_ADD, "--kernel", "vector_add", "--grid", "3", "-D", "BLOCK=16",
+        "--arg", xp.to_str().unwrap(), "--arg", yp.to_str().unwrap(),
+        "--arg", &format!("zeros:{n}"), "--arg", &n.to_string(),
+        "--save", &format!("z={}", outp.display()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(written)"), "{}", stdout(&out));
+    let got = read_f32_npy(&outp);
+    let want: Vec<f32> = x.iter().zip(&y).map(|(a, b)| a + b).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn bad_run_arguments_are_one_line_errors() {
+    let base = ["run", VECTOR_ADD, "--kernel", "vector_add"];
+    let cases: &[(&[&str], &str)] = &[
+        (&["--arg", "rand:8"], "takes 4 arguments"),
+        (&["--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "x"], "argument 'n'"),
+        (&["--arg", "rand:8:i32", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "8"], "points to f32"),
+        (&["--grid", "0", "--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "8"], "--grid 0"),
+        (&["--grid", "1,2,3,4"], "--grid 1,2,3,4"),
+        (&["-D", "BLOCK"], "-D BLOCK: expected NAME=VALUE"),
+        (&["--save", "nope=x.npy", "--arg", "rand:8"], "has no parameter 'nope'"),
+    ];
+    for (extra, expected) in cases {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        let out = tessera(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
+    }
+    let wrong_kernel = tessera(&["run", VECTOR_ADD, "--kernel", "nope"]);
+    assert_eq!(wrong_kernel.status.code(), Some(1));
+}
+
+#[test]
+fn out_of_bounds_run_is_an_error_naming_the_line() {
+    // n claims 64 elements but the buffers hold 8.
+    let out = tessera(&[
+        "run", VECTOR_ADD, "--kernel", "vector_add", "--grid", "4", "-D", "BLOCK=16",
+        "--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "64",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("out of bounds") && err.contains("line"), "{err}");
+}

@@ -1,0 +1,269 @@
+//! Shared plumbing for the corpus tests: compiling a corpus file with const values,
+//! launching a kernel on the reference interpreter, a seeded PRNG for inputs, the standard
+//! problem sizes, and comparisons that name the kernel, the case and the first bad element.
+//!
+//! Every touchpoint of the interpreter API lives here, so the per-kernel tests only speak
+//! in `Vec<T>`s and plain Rust references.
+
+use half::{bf16, f16};
+use tessera_frontend::{compile, render, CompileOptions};
+use tessera_ir::interp::{run_kernel, Buffer, KernelArg, LaunchOptions, Scalar};
+use tessera_ir::Module;
+
+pub use tessera_ir::interp::InterpError;
+
+/// Fuel for ordinary launches: far more than any corpus test needs, so only a genuinely
+/// runaway loop runs out.
+pub const FUEL: u64 = 1 << 40;
+
+/// Compiles `tests/kernels/ok/<file>` with the given const values; a diagnostic is a test
+/// failure showing the rendered error.
+pub fn compile_corpus(file: &str, consts: &[(&str, i64)]) -> Module {
+    let text = corpus_source(file);
+    let options = CompileOptions {
+        consts: consts.iter().map(|&(name, value)| (name.to_string(), value)).collect(),
+        kernel: None,
+    };
+    match compile(&text, &options) {
+        Ok(module) => module,
+        Err(diagnostics) => panic!("{file} does not compile with {consts:?}:\n{}", {
+            render(&diagnostics, &format!("tests/kernels/ok/{file}"), &text, false)
+        }),
+    }
+}
+
+/// The text of a corpus file.
+pub fn corpus_source(file: &str) -> String {
+    let path = format!("{}/tests/kernels/ok/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// The 1-based line of the first line of `file` containing `needle` (for error checks
+/// that must name a source line).
+pub fn line_of(file: &str, needle: &str) -> u32 {
+    let text = corpus_source(file);
+    let index = text.lines().position(|line| line.contains(needle));
+    let index = index.unwrap_or_else(|| panic!("{file} has no line containing {needle:?}"));
+    index as u32 + 1
+}
+
+/// How to launch: the grid, and whether `device_assert`s are checked.
+#[derive(Clone, Copy, Debug)]
+pub struct Launch {
+    pub grid: [u32; 3],
+    pub check_asserts: bool,
+    pub fuel: u64,
+}
+
+impl Launch {
+    /// A checked launch (asserts on) over `grid` with the default fuel.
+    pub fn grid(grid: [usize; 3]) -> Launch {
+        let dim = |d: usize| u32::try_from(d).expect("grid dimension fits u32");
+        Launch { grid: [dim(grid[0]), dim(grid[1]), dim(grid[2])], check_asserts: true, fuel: FUEL }
+    }
+
+    /// A 1-D launch of `n` programs.
+    pub fn programs(n: usize) -> Launch {
+        Launch::grid([n, 1, 1])
+    }
+}
+
+/// Runs `kernel` of `module` and returns the arguments afterwards (buffers hold results).
+pub fn try_run(
+    module: &Module,
+    kernel: &str,
+    mut args: Vec<KernelArg>,
+    launch: Launch,
+) -> Result<Vec<KernelArg>, InterpError> {
+    let options =
+        LaunchOptions { grid: launch.grid, fuel: launch.fuel, check_asserts: launch.check_asserts };
+    run_kernel(module, kernel, &mut args, &options)?;
+    Ok(args)
+}
+
+/// [`try_run`], failing the test on an interpreter error.
+pub fn run(module: &Module, kernel: &str, args: Vec<KernelArg>, launch: Launch) -> Vec<KernelArg> {
+    try_run(module, kernel, args, launch)
+        .unwrap_or_else(|e| panic!("{kernel} failed on {launch:?}: {e}"))
+}
+
+/// Element types that can travel in a buffer argument.
+pub trait Element: Copy + std::fmt::Debug {
+    fn into_buffer(values: Vec<Self>) -> Buffer;
+    fn from_buffer(buffer: &Buffer) -> Option<&[Self]>;
+}
+
+macro_rules! element {
+    ($($ty:ty => $variant:ident),* $(,)?) => {$(
+        impl Element for $ty {
+            fn into_buffer(values: Vec<Self>) -> Buffer {
+                Buffer::$variant(values)
+            }
+            fn from_buffer(buffer: &Buffer) -> Option<&[Self]> {
+                match buffer {
+                    Buffer::$variant(values) => Some(values),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+element!(i8 => I8, i32 => I32, i64 => I64, u8 => U8, u32 => U32, f16 => F16, bf16 => BF16,
+         f32 => F32, f64 => F64);
+
+/// A buffer argument holding `values`.
+pub fn buf<T: Element>(values: &[T]) -> KernelArg {
+    KernelArg::Buffer(T::into_buffer(values.to_vec()))
+}
+
+/// A buffer argument of `len` copies of `value` (an output to be written).
+pub fn filled<T: Element>(len: usize, value: T) -> KernelArg {
+    KernelArg::Buffer(T::into_buffer(vec![value; len]))
+}
+
+/// An i32 scalar argument (sizes and strides are given as `usize` for convenience).
+pub fn int(value: usize) -> KernelArg {
+    KernelArg::Scalar(Scalar::I32(i32::try_from(value).expect("size fits i32")))
+}
+
+/// An i32 scalar argument that may be negative.
+pub fn i32_arg(value: i32) -> KernelArg {
+    KernelArg::Scalar(Scalar::I32(value))
+}
+
+/// A u32 scalar argument.
+pub fn u32_arg(value: u32) -> KernelArg {
+    KernelArg::Scalar(Scalar::U32(value))
+}
+
+/// An f32 scalar argument.
+pub fn f32_arg(value: f32) -> KernelArg {
+    KernelArg::Scalar(Scalar::F32(value))
+}
+
+/// The contents of buffer argument `index` after a run.
+pub fn out<T: Element>(args: &[KernelArg], index: usize) -> Vec<T> {
+    match &args[index] {
+        KernelArg::Buffer(buffer) => T::from_buffer(buffer)
+            .unwrap_or_else(|| panic!("argument {index} has another element type"))
+            .to_vec(),
+        KernelArg::Scalar(_) => panic!("argument {index} is a scalar, not a buffer"),
+    }
+}
+
+/// `cdiv` on host sizes, for grids.
+pub fn cdiv(a: usize, b: usize) -> usize {
+    a.div_ceil(b)
+}
+
+/// The standard 1-D problem sizes for a kernel tiled by `block`: one element, small primes,
+/// the block edges and a multi-block size, sorted and deduplicated.
+pub fn sizes(block: usize) -> Vec<usize> {
+    let mut sizes = vec![1, 7, 97, block - 1, block, block + 1, 1031];
+    sizes.retain(|&s| s > 0);
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+/// splitmix64: a tiny, well-mixed deterministic generator, so inputs are reproducible
+/// without a `rand` dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// `n` f32s uniform in [lo, hi).
+    pub fn f32s(&mut self, n: usize, lo: f32, hi: f32) -> Vec<f32> {
+        (0..n).map(|_| (lo as f64 + (hi - lo) as f64 * self.unit()) as f32).collect()
+    }
+
+    /// `n` i32s uniform in [lo, hi] (inclusive).
+    pub fn i32s(&mut self, n: usize, lo: i32, hi: i32) -> Vec<i32> {
+        let span = (hi as i64 - lo as i64 + 1) as u64;
+        (0..n).map(|_| (lo as i64 + (self.next_u64() % span) as i64) as i32).collect()
+    }
+
+    /// `n` uniformly random bit patterns.
+    pub fn u32s(&mut self, n: usize) -> Vec<u32> {
+        (0..n).map(|_| self.next_u32()).collect()
+    }
+}
+
+/// A float tolerance: `|got - want| <= abs + rel * |want|`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tol {
+    pub rel: f64,
+    pub abs: f64,
+}
+
+/// Asserts `got[i]` is within `tol` of `want[i]` for every i (NaN only matches NaN, and
+/// an infinity only itself); `what` names the kernel and case in the failure.
+pub fn assert_close(what: &str, got: &[f32], want: &[f64], tol: Tol) {
+    let bounds: Vec<f64> = want.iter().map(|w| tol.abs + tol.rel * w.abs()).collect();
+    assert_within(what, got, want, &bounds);
+}
+
+/// Asserts `|got[i] - want[i]| <= bound[i]` elementwise (NaN only matches NaN).
+pub fn assert_within(what: &str, got: &[f32], want: &[f64], bound: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, ((&g, &w), &b)) in got.iter().zip(want).zip(bound).enumerate() {
+        let g = g as f64;
+        let ok = if w.is_nan() || g.is_nan() {
+            w.is_nan() && g.is_nan()
+        } else if w.is_infinite() || g.is_infinite() {
+            g == w
+        } else {
+            (g - w).abs() <= b
+        };
+        assert!(ok, "{what}: element {i}: got {g:e}, want {w:e} (allowed error {b:e})");
+    }
+}
+
+/// Asserts two integer (or exactly comparable) slices are equal, naming the first
+/// difference.
+pub fn assert_exact<T: PartialEq + std::fmt::Debug>(what: &str, got: &[T], want: &[T]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    if let Some(i) = got.iter().zip(want).position(|(g, w)| g != w) {
+        panic!("{what}: element {i}: got {:?}, want {:?}", got[i], want[i]);
+    }
+}
+
+/// Asserts two float slices are bit-for-bit equal, except that any NaN matches any NaN.
+pub fn assert_same_floats<T: Copy + Into<f64> + std::fmt::Debug>(
+    what: &str,
+    got: &[T],
+    want: &[T],
+    bits: impl Fn(T) -> u64,
+) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let (gf, wf): (f64, f64) = (g.into(), w.into());
+        let ok = if gf.is_nan() || wf.is_nan() {
+            gf.is_nan() && wf.is_nan()
+        } else {
+            bits(g) == bits(w)
+        };
+        assert!(ok, "{what}: element {i}: got {g:?}, want {w:?}");
+    }
+}
