@@ -72,10 +72,12 @@ pub fn parse_scalar(ty: ScalarType, text: &str) -> Result<Scalar, String> {
         };
     }
     if ty.is_float() {
-        let value = parse_float(text).ok_or_else(|| format!("expected a {ty} number, found '{text}'"))?;
-        return Ok(float_scalar(ty, value));
+        let value =
+            parse_float(text).ok_or_else(|| format!("expected a {ty} number, found '{text}'"))?;
+        return Ok(Scalar::from_f64(ty, value));
     }
-    let value = parse_int(text).ok_or_else(|| format!("expected an integer of type {ty}, found '{text}'"))?;
+    let value = parse_int(text)
+        .ok_or_else(|| format!("expected an integer of type {ty}, found '{text}'"))?;
     int_scalar(ty, value).ok_or_else(|| format!("{value} does not fit in {ty}"))
 }
 
@@ -100,15 +102,6 @@ fn parse_int(text: &str) -> Option<i128> {
         digits.parse::<i128>().ok()?
     };
     Some(if negative { -magnitude } else { magnitude })
-}
-
-fn float_scalar(ty: ScalarType, value: f64) -> Scalar {
-    match ty {
-        ScalarType::F16 => Scalar::F16(half::f16::from_f64(value)),
-        ScalarType::BF16 => Scalar::BF16(half::bf16::from_f64(value)),
-        ScalarType::F32 => Scalar::F32(value as f32),
-        _ => Scalar::F64(value),
-    }
 }
 
 fn int_scalar(ty: ScalarType, value: i128) -> Option<Scalar> {
@@ -145,11 +138,14 @@ fn parse_buffer(pointee: ScalarType, spec: &str) -> Result<ShapedBuffer, String>
         return Err(format!("'{spec}': {usage}"));
     };
     let shape = parse_shape(shape_text)?;
-    let len = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).filter(|&n| n <= MAX_ELEMENTS);
+    let len =
+        shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).filter(|&n| n <= MAX_ELEMENTS);
     let len = len.ok_or_else(|| format!("shape {shape_text} has more than 2^31 elements"))?;
     let (value, extra) = match kind {
         "full" => {
-            let v = rest.get(1).ok_or_else(|| format!("'{spec}': full needs a value: full:SHAPE:VALUE"))?;
+            let v = rest
+                .get(1)
+                .ok_or_else(|| format!("'{spec}': full needs a value: full:SHAPE:VALUE"))?;
             (Some(*v), &rest[2..])
         }
         _ => (None, &rest[1..]),
@@ -165,7 +161,7 @@ fn parse_buffer(pointee: ScalarType, spec: &str) -> Result<ShapedBuffer, String>
         "arange" => no_seed(seed, arange_buffer(dtype, len))?,
         "full" => {
             let scalar = parse_scalar(dtype, value.unwrap_or_default())?;
-            no_seed(seed, buffer_from_f64(dtype, std::iter::repeat_n(scalar_to_f64(scalar), len)))?
+            no_seed(seed, Buffer::from_f64(dtype, &vec![scalar.to_f64(); len]))?
         }
         _ => return Err(format!("unknown argument kind '{kind}': {usage}")),
     };
@@ -188,7 +184,10 @@ fn parse_shape(text: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
-fn parse_dtype_and_seed(pointee: ScalarType, parts: &[&str]) -> Result<(ScalarType, Option<u64>), String> {
+fn parse_dtype_and_seed(
+    pointee: ScalarType,
+    parts: &[&str],
+) -> Result<(ScalarType, Option<u64>), String> {
     let mut dtype = pointee;
     let mut seed = None;
     for (i, part) in parts.iter().enumerate() {
@@ -229,66 +228,29 @@ impl SplitMix {
 /// A buffer of seeded pseudo-random values (see the module doc for the ranges).
 pub fn random_buffer(dtype: ScalarType, len: usize, seed: u64) -> Buffer {
     let mut rng = SplitMix(seed);
-    let values = (0..len).map(|_| {
-        let u = rng.unit();
-        if dtype.is_float() {
-            u * 2.0 - 1.0
-        } else if dtype.is_bool() {
-            (u < 0.5) as u8 as f64
-        } else if dtype.is_signed_int() {
-            (u * 100.0).floor() - 50.0
-        } else {
-            (u * 100.0).floor()
-        }
-    });
-    buffer_from_f64(dtype, values)
+    let values: Vec<f64> = (0..len)
+        .map(|_| {
+            let u = rng.unit();
+            if dtype.is_float() {
+                u * 2.0 - 1.0
+            } else if dtype.is_bool() {
+                (u < 0.5) as u8 as f64
+            } else if dtype.is_signed_int() {
+                (u * 100.0).floor() - 50.0
+            } else {
+                (u * 100.0).floor()
+            }
+        })
+        .collect();
+    Buffer::from_f64(dtype, &values)
 }
 
 fn filled(dtype: ScalarType, len: usize, value: f64) -> Buffer {
-    buffer_from_f64(dtype, std::iter::repeat_n(value, len))
+    Buffer::from_f64(dtype, &vec![value; len])
 }
 
 fn arange_buffer(dtype: ScalarType, len: usize) -> Buffer {
-    buffer_from_f64(dtype, (0..len).map(|i| i as f64))
-}
-
-/// Builds a buffer of `dtype` from values given as f64 (each converted as `as` does,
-/// rounding to nearest-even for f16/bf16).
-pub fn buffer_from_f64(dtype: ScalarType, values: impl Iterator<Item = f64>) -> Buffer {
-    match dtype {
-        ScalarType::Bool => Buffer::Bool(values.map(|v| v != 0.0).collect()),
-        ScalarType::I8 => Buffer::I8(values.map(|v| v as i8).collect()),
-        ScalarType::I16 => Buffer::I16(values.map(|v| v as i16).collect()),
-        ScalarType::I32 => Buffer::I32(values.map(|v| v as i32).collect()),
-        ScalarType::I64 => Buffer::I64(values.map(|v| v as i64).collect()),
-        ScalarType::U8 => Buffer::U8(values.map(|v| v as u8).collect()),
-        ScalarType::U16 => Buffer::U16(values.map(|v| v as u16).collect()),
-        ScalarType::U32 => Buffer::U32(values.map(|v| v as u32).collect()),
-        ScalarType::U64 => Buffer::U64(values.map(|v| v as u64).collect()),
-        ScalarType::F16 => Buffer::F16(values.map(half::f16::from_f64).collect()),
-        ScalarType::BF16 => Buffer::BF16(values.map(half::bf16::from_f64).collect()),
-        ScalarType::F32 => Buffer::F32(values.map(|v| v as f32).collect()),
-        ScalarType::F64 => Buffer::F64(values.collect()),
-    }
-}
-
-/// A scalar's value as f64 (exact for everything but 64-bit integers beyond 2^53).
-pub fn scalar_to_f64(scalar: Scalar) -> f64 {
-    match scalar {
-        Scalar::Bool(b) => b as u8 as f64,
-        Scalar::I8(v) => v as f64,
-        Scalar::I16(v) => v as f64,
-        Scalar::I32(v) => v as f64,
-        Scalar::I64(v) => v as f64,
-        Scalar::U8(v) => v as f64,
-        Scalar::U16(v) => v as f64,
-        Scalar::U32(v) => v as f64,
-        Scalar::U64(v) => v as f64,
-        Scalar::F16(v) => v.to_f64(),
-        Scalar::BF16(v) => v.to_f64(),
-        Scalar::F32(v) => v as f64,
-        Scalar::F64(v) => v,
-    }
+    Buffer::from_f64(dtype, &(0..len).map(|i| i as f64).collect::<Vec<_>>())
 }
 
 fn read_npy_arg(pointee: ScalarType, path: &Path) -> Result<ShapedBuffer, String> {
@@ -296,11 +258,14 @@ fn read_npy_arg(pointee: ScalarType, path: &Path) -> Result<ShapedBuffer, String
     let dtype = array.buffer.dtype();
     // NumPy has no bfloat16; a bf16 parameter takes float32 data rounded to nearest-even.
     if pointee == ScalarType::BF16 && dtype == ScalarType::F32 {
-        let values = array.buffer.to_f64_vec().into_iter();
-        return Ok(ShapedBuffer { shape: array.shape, buffer: buffer_from_f64(pointee, values) });
+        let values = array.buffer.to_f64_vec();
+        return Ok(ShapedBuffer { shape: array.shape, buffer: Buffer::from_f64(pointee, &values) });
     }
     if dtype != pointee {
-        return Err(format!("{} holds {dtype} but the parameter points to {pointee}", path.display()));
+        return Err(format!(
+            "{} holds {dtype} but the parameter points to {pointee}",
+            path.display()
+        ));
     }
     Ok(array)
 }

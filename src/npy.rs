@@ -86,7 +86,8 @@ where
     T: npyz::Serialize + npyz::AutoSerialize,
     W: std::io::Write,
 {
-    let mut writer = npyz::WriteOptions::new().default_dtype().shape(shape).writer(out).begin_nd()?;
+    let mut writer =
+        npyz::WriteOptions::new().default_dtype().shape(shape).writer(out).begin_nd()?;
     writer.extend(values)?;
     writer.finish()
 }

@@ -83,7 +83,8 @@ fn emit_stages_print_something_real() {
 /// Writes `values` as a 1-D little-endian f32 .npy file by hand (independent of the
 /// writer under test).
 fn write_f32_npy(path: &Path, values: &[f32]) {
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
     }
@@ -104,7 +105,10 @@ fn read_f32_npy(path: &Path) -> Vec<f32> {
     let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
     let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
     assert!(header.contains("'descr': '<f4'"), "{header}");
-    bytes[10 + header_len..].chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes[10 + header_len..]
+        .chunks(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 #[test]
@@ -117,10 +121,24 @@ fn run_reads_and_writes_npy() {
     write_f32_npy(&xp, &x);
     write_f32_npy(&yp, &y);
     let out = tessera(&[
-        "run", VECTOR_ADD, "--kernel", "vector_add", "--grid", "3", "-D", "BLOCK=16",
-        "--arg", xp.to_str().unwrap(), "--arg", yp.to_str().unwrap(),
-        "--arg", &format!("zeros:{n}"), "--arg", &n.to_string(),
-        "--save", &format!("z={}", outp.display()),
+        "run",
+        VECTOR_ADD,
+        "--kernel",
+        "vector_add",
+        "--grid",
+        "3",
+        "-D",
+        "BLOCK=16",
+        "--arg",
+        xp.to_str().unwrap(),
+        "--arg",
+        yp.to_str().unwrap(),
+        "--arg",
+        &format!("zeros:{n}"),
+        "--arg",
+        &n.to_string(),
+        "--save",
+        &format!("z={}", outp.display()),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("(written)"), "{}", stdout(&out));
@@ -135,8 +153,17 @@ fn bad_run_arguments_are_one_line_errors() {
     let cases: &[(&[&str], &str)] = &[
         (&["--arg", "rand:8"], "takes 4 arguments"),
         (&["--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "x"], "argument 'n'"),
-        (&["--arg", "rand:8:i32", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "8"], "points to f32"),
-        (&["--grid", "0", "--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "8"], "--grid 0"),
+        (
+            &["--arg", "rand:8:i32", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "8"],
+            "points to f32",
+        ),
+        (
+            &[
+                "--grid", "0", "--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg",
+                "8",
+            ],
+            "--grid 0",
+        ),
         (&["--grid", "1,2,3,4"], "--grid 1,2,3,4"),
         (&["-D", "BLOCK"], "-D BLOCK: expected NAME=VALUE"),
         (&["--save", "nope=x.npy", "--arg", "rand:8"], "has no parameter 'nope'"),
@@ -158,8 +185,22 @@ fn bad_run_arguments_are_one_line_errors() {
 fn out_of_bounds_run_is_an_error_naming_the_line() {
     // n claims 64 elements but the buffers hold 8.
     let out = tessera(&[
-        "run", VECTOR_ADD, "--kernel", "vector_add", "--grid", "4", "-D", "BLOCK=16",
-        "--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "64",
+        "run",
+        VECTOR_ADD,
+        "--kernel",
+        "vector_add",
+        "--grid",
+        "4",
+        "-D",
+        "BLOCK=16",
+        "--arg",
+        "rand:8",
+        "--arg",
+        "rand:8",
+        "--arg",
+        "zeros:8",
+        "--arg",
+        "64",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);

@@ -50,7 +50,7 @@ const TESTED: &[(&str, &[&str])] = &[
     ("quantize.tsr", &["row_absmax", "quantize_int8"]),
     ("reductions.tsr", &["row_min_argmin", "min_partials"]),
     ("rmsnorm.tsr", &["rmsnorm"]),
-    ("rope.tsr", &["rope"]),
+    ("rope.tsr", &["rope", "wrap_phase"]),
     ("searchsorted.tsr", &["searchsorted"]),
     ("silu.tsr", &["silu", "swiglu"]),
     ("softmax.tsr", &["softmax"]),

@@ -27,11 +27,69 @@ fn exercise(text: &str) {
 }
 
 const TOKENS: &[&str] = &[
-    "kernel", "fn", "let", "mut", "const", "for", "in", "range", "while", "if", "else",
-    "return", "load", "store", "dot", "sum", "max", "arange", "zeros", "program_id", "as",
-    "f32", "f16", "i32", "*", "+", "-", "/", "%", "<", "<=", "==", "&&", "||", "!", "(", ")",
-    "[", "]", "{", "}", ",", ";", ":", "=", "None", "x", "y", "BLOCK", "0", "1", "1.5",
-    "0xFF", "inf", "nan", "#[autotune(", "mask:", "other:", "axis:", "\"s\"", "->", "/*", "*/",
+    "kernel",
+    "fn",
+    "let",
+    "mut",
+    "const",
+    "for",
+    "in",
+    "range",
+    "while",
+    "if",
+    "else",
+    "return",
+    "load",
+    "store",
+    "dot",
+    "sum",
+    "max",
+    "arange",
+    "zeros",
+    "program_id",
+    "as",
+    "f32",
+    "f16",
+    "i32",
+    "*",
+    "+",
+    "-",
+    "/",
+    "%",
+    "<",
+    "<=",
+    "==",
+    "&&",
+    "||",
+    "!",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ";",
+    ":",
+    "=",
+    "None",
+    "x",
+    "y",
+    "BLOCK",
+    "0",
+    "1",
+    "1.5",
+    "0xFF",
+    "inf",
+    "nan",
+    "#[autotune(",
+    "mask:",
+    "other:",
+    "axis:",
+    "\"s\"",
+    "->",
+    "/*",
+    "*/",
 ];
 
 proptest! {
@@ -72,7 +130,8 @@ proptest! {
 
 #[test]
 fn deep_nesting_and_long_chains_do_not_panic() {
-    let deep_parens = format!("kernel k() {{ let x = {}1{}; }}", "(".repeat(100_000), ")".repeat(100_000));
+    let deep_parens =
+        format!("kernel k() {{ let x = {}1{}; }}", "(".repeat(100_000), ")".repeat(100_000));
     let deep_neg = format!("kernel k() {{ let x = {}1; }}", "-".repeat(100_000));
     let deep_blocks = format!("kernel k() {{ {} }}", "if true { ".repeat(20_000));
     let long_sum = format!("kernel k() {{ let x = 1{}; }}", " + 1".repeat(100_000));

@@ -269,12 +269,13 @@ fn flush_unknown(
 ) {
     let Some(run) = run.take() else { return };
     let chars = text.get(run.clone()).unwrap_or("");
-    let (message, label) = if chars.chars().count() == 1 {
-        (format!("unknown character `{chars}`"), "not part of the language")
-    } else {
-        (format!("unknown characters `{chars}`"), "not part of the language")
+    let message = match chars.chars().count() {
+        1 => format!("unknown character `{chars}`"),
+        n if n <= 8 => format!("unknown characters `{chars}`"),
+        n => format!("{n} unknown characters `{}…`", chars.chars().take(8).collect::<String>()),
     };
-    let mut diag = Diagnostic::error("E0001", message, Span::new(run.start, run.end), label);
+    let span = Span::new(run.start, run.end);
+    let mut diag = Diagnostic::error("E0001", message, span, "not part of the language");
     if let Some(help) = unknown_char_help(chars) {
         diag = diag.with_help(help);
     }
@@ -288,7 +289,6 @@ fn unknown_char_help(chars: &str) -> Option<&'static str> {
         '@' => "write a matrix product as `dot(a, b)`",
         '~' => "bitwise not is written `!`",
         '?' => "Tessera has no `?` operator; use `where(cond, a, b)` to select",
-        '$' | '`' | '\\' => return None,
         c if !c.is_ascii() => "identifiers and operators are ASCII only",
         _ => return None,
     })
@@ -548,7 +548,13 @@ fn decimal_number<'s>(lex: &mut Lexer<'s, Token<'s>>) -> Token<'s> {
     let text = lex.slice();
     let (number_text, suffix_text) = text.split_at(text.len() - suffix);
     if suffix > 0 {
-        let cast = if is_float || suffix_text.starts_with('f') { "1.0 as f32" } else { "1 as i64" };
+        let help = match ScalarType::from_name(suffix_text) {
+            Some(ty) => format!(
+                "literals take their type from context: write `{number_text}`, or `{number_text} as {}` to force it",
+                ty.name()
+            ),
+            None => format!("remove `{suffix_text}`; literals take their type from context"),
+        };
         lex.extras.push(
             Diagnostic::error(
                 "E0005",
@@ -556,9 +562,7 @@ fn decimal_number<'s>(lex: &mut Lexer<'s, Token<'s>>) -> Token<'s> {
                 span,
                 "literals take no suffix",
             )
-            .with_help(format!(
-                "literals take their type from context; convert explicitly, e.g. `{cast}`"
-            )),
+            .with_help(help),
         );
     } else if let Some((message, _)) = problem {
         let help = if number_text.ends_with('.') {

@@ -15,4 +15,6 @@ pub mod sema;
 pub use ast_print::print_ast;
 pub use diag::{render, Diagnostic};
 pub use parser::parse;
-pub use sema::{check, compile, kernel_signatures, CompileOptions, KernelSignature, ParamSignature};
+pub use sema::{
+    check, compile, kernel_signatures, CompileOptions, KernelSignature, ParamSignature,
+};

@@ -1,6 +1,6 @@
 //! Fuzz target: the whole front end (`check`, `compile`, rendering) on arbitrary bytes
 //! must never panic, overflow the stack or hang. Run with
-//! `cargo fuzz run check fuzz/seeds -- -max_total_time=600` (see README.md).
+//! `cargo +nightly fuzz run check fuzz/corpus tests/kernels/ok tests/kernels/err -- -max_total_time=600` (see README.md).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -170,15 +170,23 @@ impl Function {
     }
 
     /// Visits every block reachable from the body in pre-order (parents before the
-    /// blocks their ops own), with instructions in order.
+    /// blocks their ops own), with instructions in order. Each block is visited once,
+    /// so a malformed ownership cycle cannot loop; dangling handles are skipped.
     pub fn walk_blocks(&self) -> Vec<Block> {
         let mut order = Vec::new();
+        let mut seen = vec![false; self.blocks.len()];
         let mut stack = vec![self.body];
         while let Some(block) = stack.pop() {
+            if !self.blocks.is_valid(block) || std::mem::replace(&mut seen[block.0 as usize], true)
+            {
+                continue;
+            }
             order.push(block);
             let mut children = Vec::new();
             for &inst in &self.blocks[block].insts {
-                children.extend(self.insts[inst].op.blocks());
+                if let Some(data) = self.insts.get(inst) {
+                    children.extend(data.op.blocks());
+                }
             }
             stack.extend(children.into_iter().rev());
         }

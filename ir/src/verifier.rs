@@ -91,9 +91,11 @@ use crate::function::{Block, Function, FunctionKind, Inst, Module, Value};
 #[cfg(doc)]
 use crate::printer::Numbering;
 
-/// Blocks may nest this deep before the verifier reports an error (instead of
-/// recursing further).
-pub const MAX_NESTING: usize = 1000;
+/// Blocks may nest this deep (the body is depth 0); deeper nesting is an error
+/// rather than deeper recursion. It matches the front end's syntax-tree depth limit,
+/// and leaves the recursive verifier, printer and parser ample stack even in
+/// unoptimized builds on a 2 MiB thread.
+pub const MAX_NESTING: usize = 256;
 
 /// The IR entity an error is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

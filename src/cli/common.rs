@@ -16,8 +16,9 @@ pub struct SourceFile {
 /// Reads a `.tsr` file.
 pub fn read_source(path: &Path) -> Result<SourceFile> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| anyhow::anyhow!("{} is not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!("{} is not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to())
+    })?;
     Ok(SourceFile { display_name: path.display().to_string(), text })
 }
 
@@ -32,7 +33,9 @@ pub fn parse_defines(defines: &[String]) -> Result<BTreeMap<String, i64>> {
         let value = match value.trim() {
             "true" => 1,
             "false" => 0,
-            v => v.parse::<i64>().with_context(|| format!("-D {define}: '{v}' is not an integer"))?,
+            v => {
+                v.parse::<i64>().with_context(|| format!("-D {define}: '{v}' is not an integer"))?
+            }
         };
         if consts.insert(name.to_string(), value).is_some() {
             bail!("-D {name} given twice");

@@ -53,7 +53,9 @@ fn examples() -> Vec<Example> {
             consts: &[("BLOCK", 256)],
             grid: [4, 1, 1],
             args: || vec![rand(&[1000], 1), rand(&[1000], 2), zeros(&[1000]), int(1000)],
-            reference: |a| (2, zip(&values(&a[0]), &values(&a[1]), |x, y| (x as f32 + y as f32) as f64)),
+            reference: |a| {
+                (2, zip(&values(&a[0]), &values(&a[1]), |x, y| (x as f32 + y as f32) as f64))
+            },
             tolerance: 0.0,
         },
         Example {
@@ -77,7 +79,14 @@ fn examples() -> Vec<Example> {
             grid: [ROWS as u32, 1, 1],
             args: || {
                 let (r, c) = (ROWS, COLS);
-                vec![rand(&[r, c], 4), rand(&[c], 5), zeros(&[r, c]), int(c as i32), int(c as i32), f32_arg(1e-5)]
+                vec![
+                    rand(&[r, c], 4),
+                    rand(&[c], 5),
+                    zeros(&[r, c]),
+                    int(c as i32),
+                    int(c as i32),
+                    f32_arg(1e-5),
+                ]
             },
             reference: |a| {
                 let w = values(&a[1]);
@@ -95,8 +104,18 @@ fn examples() -> Vec<Example> {
                 let (m, n, k) = MM;
                 let s = |v: usize| int(v as i32);
                 vec![
-                    rand(&[m, k], 6), rand(&[k, n], 7), zeros(&[m, n]),
-                    s(m), s(n), s(k), s(k), s(1), s(n), s(1), s(n), s(1),
+                    rand(&[m, k], 6),
+                    rand(&[k, n], 7),
+                    zeros(&[m, n]),
+                    s(m),
+                    s(n),
+                    s(k),
+                    s(k),
+                    s(1),
+                    s(n),
+                    s(1),
+                    s(n),
+                    s(1),
                 ]
             },
             reference: |a| (2, matmul(&values(&a[0]), &values(&a[1]), MM)),
@@ -114,7 +133,10 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     if selected.is_empty() {
         bail!("no example matches '{}'", args.only.as_deref().unwrap_or_default());
     }
-    println!("{:<12} {:<12} {:>10} {:>10} {:>12}  result", "example", "target", "compile", "run", "max error");
+    println!(
+        "{:<12} {:<12} {:>10} {:>10} {:>12}  result",
+        "example", "target", "compile", "run", "max error"
+    );
     let mut failures = 0;
     for example in &selected {
         if !run_example(example)? {
@@ -165,17 +187,26 @@ fn max_error(got: &[f64], want: &[f64]) -> f64 {
     if got.len() != want.len() {
         return f64::INFINITY;
     }
-    got.iter().zip(want).map(|(g, w)| if g == w { 0.0 } else { (g - w).abs() / (1.0 + w.abs()) }).fold(0.0, f64::max)
+    got.iter()
+        .zip(want)
+        .map(|(g, w)| if g == w { 0.0 } else { (g - w).abs() / (1.0 + w.abs()) })
+        .fold(0.0, f64::max)
 }
 
 fn rand(shape: &[usize], seed: u64) -> HostArg {
     let len = shape.iter().product();
-    HostArg::Buffer(ShapedBuffer { shape: shape.to_vec(), buffer: random_buffer(ScalarType::F32, len, seed) })
+    HostArg::Buffer(ShapedBuffer {
+        shape: shape.to_vec(),
+        buffer: random_buffer(ScalarType::F32, len, seed),
+    })
 }
 
 fn zeros(shape: &[usize]) -> HostArg {
     let len = shape.iter().product();
-    HostArg::Buffer(ShapedBuffer { shape: shape.to_vec(), buffer: Buffer::zeros(ScalarType::F32, len) })
+    HostArg::Buffer(ShapedBuffer {
+        shape: shape.to_vec(),
+        buffer: Buffer::zeros(ScalarType::F32, len),
+    })
 }
 
 fn int(v: i32) -> HostArg {

@@ -24,7 +24,7 @@ Examples:
   tessera run tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 \\
       --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
   tessera run tests/kernels/ok/softmax.tsr --kernel softmax --grid 64 -D BLOCK=128 \\
-      --arg rand:64x100 --arg zeros:64x100 --arg 100 --arg 100 --save y=softmax.npy")]
+      --arg rand:64x100 --arg zeros:64x100 --arg 100 --arg 100 --arg 100 --save y=softmax.npy")]
 pub struct RunArgs {
     /// The .tsr file.
     pub file: FilePath,
@@ -158,7 +158,9 @@ fn summarize(name: &str, array: &ShapedBuffer, modified: bool) -> String {
     let values = array.buffer.to_f64_vec();
     let shape: Vec<String> = array.shape.iter().map(usize::to_string).collect();
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let (min, max) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (min, max) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
     let head: Vec<String> = values.iter().take(6).map(|v| format!("{v:.6}")).collect();
     let ellipsis = if values.len() > 6 { ", …" } else { "" };

@@ -306,6 +306,27 @@ Fix: load the element through its pointer, or reshape with `:`/`None`:
 mod tests {
     use super::CODES;
 
+    /// Every `"E00xx"` literal in the lexer and parser sources is registered here.
+    #[test]
+    fn every_code_used_is_registered() {
+        let sources = [
+            include_str!("../lexer.rs"),
+            include_str!("../parser/mod.rs"),
+            include_str!("../parser/errors.rs"),
+            include_str!("../parser/prescan.rs"),
+            include_str!("../parser/state.rs"),
+        ];
+        let mut used = 0;
+        for source in sources {
+            for (at, _) in source.match_indices("\"E00") {
+                let code = &source[at + 1..at + 6];
+                assert!(CODES.iter().any(|c| c.code == code), "{code} is not registered");
+                used += 1;
+            }
+        }
+        assert!(used >= CODES.len());
+    }
+
     #[test]
     fn codes_are_sorted_unique_in_range_and_explained() {
         for pair in CODES.windows(2) {

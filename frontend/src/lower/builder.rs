@@ -18,7 +18,8 @@ pub struct LineIndex<'t> {
 impl<'t> LineIndex<'t> {
     /// Indexes the line starts of `text`.
     pub fn new(text: &'t str) -> LineIndex<'t> {
-        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let starts =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         LineIndex { text, starts }
     }
 
@@ -55,7 +56,12 @@ pub const STATEMENT_BUDGET: usize = 200_000;
 
 impl<'a> FnLower<'a> {
     /// Prepares to lower instance `id`.
-    pub fn new(ast: &'a Ast, lines: &'a LineIndex<'a>, program: &'a Program, id: InstanceId) -> FnLower<'a> {
+    pub fn new(
+        ast: &'a Ast,
+        lines: &'a LineIndex<'a>,
+        program: &'a Program,
+        id: InstanceId,
+    ) -> FnLower<'a> {
         let inst = program.instance(id);
         let kind = match inst.kind {
             InstanceKind::Kernel => FunctionKind::Kernel,
@@ -78,7 +84,17 @@ impl<'a> FnLower<'a> {
             values[b.0 as usize] = Some(param);
         }
         let block = func.body;
-        FnLower { ast, lines, program, inst, func, block, values, budget: STATEMENT_BUDGET, diags: Vec::new() }
+        FnLower {
+            ast,
+            lines,
+            program,
+            inst,
+            func,
+            block,
+            values,
+            budget: STATEMENT_BUDGET,
+            diags: Vec::new(),
+        }
     }
 
     /// Lowers the whole body.
@@ -176,10 +192,15 @@ impl<'a> FnLower<'a> {
         let mut current_shape = ty.shape.clone();
         while current_shape.len() < shape.len() {
             current_shape.insert(0, 1);
-            current = self.emit1(Op::ExpandDims { arg: current, axis: 0 }, ty.with_shape(current_shape.clone()), span);
+            current = self.emit1(
+                Op::ExpandDims { arg: current, axis: 0 },
+                ty.with_shape(current_shape.clone()),
+                span,
+            );
         }
         if current_shape != shape {
-            current = self.emit1(Op::Broadcast { arg: current }, ty.with_shape(shape.to_vec()), span);
+            current =
+                self.emit1(Op::Broadcast { arg: current }, ty.with_shape(shape.to_vec()), span);
         }
         current
     }
@@ -198,8 +219,13 @@ impl<'a> FnLower<'a> {
     /// Records a compiler bug as a diagnostic (lowering never panics).
     pub fn internal(&mut self, span: Span, what: &str) {
         self.diags.push(
-            Diagnostic::error("E0499", format!("internal compiler error: {what}"), span, "while lowering this")
-                .with_help("this is a bug in the Tessera front end; please report it with this file"),
+            Diagnostic::error(
+                "E0499",
+                format!("internal compiler error: {what}"),
+                span,
+                "while lowering this",
+            )
+            .with_help("this is a bug in the Tessera front end; please report it with this file"),
         );
     }
 }

@@ -4,6 +4,7 @@ use super::builder::{broadcast_ir_shapes, FnLower};
 use crate::ast::{BinOp, Expr, ExprId, Span};
 use crate::sema::builtins::{BoundArgs, Builtin};
 use crate::sema::consts::ConstVal;
+use crate::sema::walk::as_list;
 use tessera_ir::{AtomicOp, BinaryOp, Op, ReduceOp, ScalarType, ScanOp, Type, Value};
 
 impl FnLower<'_> {
@@ -140,10 +141,7 @@ impl FnLower<'_> {
     }
 
     fn const_list(&mut self, list: ExprId) -> Vec<u32> {
-        let items = match &self.ast.exprs[list] {
-            Expr::List(items) => items.clone(),
-            _ => Vec::new(),
-        };
+        let items = as_list(&self.ast.exprs[list]).unwrap_or_default().to_vec();
         items.into_iter().map(|i| self.const_int(Some(i)) as u32).collect()
     }
 
@@ -209,7 +207,13 @@ impl FnLower<'_> {
         (ptr, value, mask)
     }
 
-    fn reduce(&mut self, e: ExprId, op: ReduceOp, x: Option<ExprId>, axis: Option<ExprId>) -> Value {
+    fn reduce(
+        &mut self,
+        e: ExprId,
+        op: ReduceOp,
+        x: Option<ExprId>,
+        axis: Option<ExprId>,
+    ) -> Value {
         let span = self.ast.expr_span(e);
         let ty = self.expr_type(e);
         let x = self.operand(x);
@@ -226,7 +230,13 @@ impl FnLower<'_> {
         self.emit1(Op::Reduce { op, arg: x, axis }, ty, span)
     }
 
-    fn dot(&mut self, e: ExprId, a: Option<ExprId>, b: Option<ExprId>, acc: Option<ExprId>) -> Value {
+    fn dot(
+        &mut self,
+        e: ExprId,
+        a: Option<ExprId>,
+        b: Option<ExprId>,
+        acc: Option<ExprId>,
+    ) -> Value {
         let span = self.ast.expr_span(e);
         let ty = self.expr_type(e);
         let a = self.operand(a);

@@ -8,6 +8,7 @@
 use super::builder::FnLower;
 use crate::ast::{BinOp, Expr, ExprId, IndexItem, Span, UnOp};
 use crate::sema::typed::CallInfo;
+use crate::sema::walk::spine_child;
 use tessera_ir::{BinaryOp, CmpPred, ElemType, Op, ScalarType, Type, UnaryOp, Value};
 
 impl FnLower<'_> {
@@ -17,24 +18,9 @@ impl FnLower<'_> {
         let mut spine = Vec::new();
         let mut cur = root;
         while self.const_of(cur).is_none() {
-            match &ast.exprs[cur] {
-                Expr::Binary { lhs: inner, .. }
-                | Expr::Unary { arg: inner, .. }
-                | Expr::Cast { arg: inner, .. }
-                | Expr::Paren(inner)
-                | Expr::Index { base: inner, .. } => {
-                    spine.push(cur);
-                    cur = *inner;
-                }
-                Expr::Int(_)
-                | Expr::Float(_)
-                | Expr::Bool(_)
-                | Expr::Str(_)
-                | Expr::Name(_)
-                | Expr::DType(_)
-                | Expr::List(_)
-                | Expr::Call { .. } => break,
-            }
+            let Some(inner) = spine_child(&ast.exprs[cur]) else { break };
+            spine.push(cur);
+            cur = inner;
         }
         let mut value = self.leaf(cur);
         while let Some(node) = spine.pop() {
@@ -129,7 +115,14 @@ impl FnLower<'_> {
     }
 
     /// Lowers `lhs op rhs` with result type `result`, broadcasting both operands.
-    pub fn binary(&mut self, span: Span, op: BinOp, result: &Type, lhs: Value, rhs: Value) -> Value {
+    pub fn binary(
+        &mut self,
+        span: Span,
+        op: BinOp,
+        result: &Type,
+        lhs: Value,
+        rhs: Value,
+    ) -> Value {
         let (lty, rty) = (self.ty(lhs), self.ty(rhs));
         let shape = result.shape.clone();
         if let ElemType::Ptr(_) = lty.elem {
@@ -165,7 +158,14 @@ impl FnLower<'_> {
     }
 
     /// `ptr + offset` (or `ptr - offset`, which negates the offset first).
-    fn ptr_add(&mut self, span: Span, op: BinOp, result: &Type, ptr: Value, offset: Value) -> Value {
+    fn ptr_add(
+        &mut self,
+        span: Span,
+        op: BinOp,
+        result: &Type,
+        ptr: Value,
+        offset: Value,
+    ) -> Value {
         let shape = result.shape.clone();
         let ptr = self.broadcast(ptr, &shape, span);
         let mut offset = self.broadcast(offset, &shape, span);
@@ -195,7 +195,8 @@ impl FnLower<'_> {
                 let values: Vec<Value> = args.iter().map(|&a| self.expr(a)).collect();
                 let helper = self.program.instance(instance);
                 let callee = helper.name.clone();
-                let result_types: Vec<Type> = helper.result.iter().filter_map(|t| t.to_ir()).collect();
+                let result_types: Vec<Type> =
+                    helper.result.iter().filter_map(|t| t.to_ir()).collect();
                 let inst = self.emit(Op::Call { callee, args: values }, result_types, span);
                 self.func.insts[inst].results.first().copied()
             }

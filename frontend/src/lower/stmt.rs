@@ -28,7 +28,7 @@ impl<'a> FnLower<'a> {
     pub fn tail(&mut self, mut cont: Vec<&'a [StmtId]>) -> Vec<Value> {
         // Blocks left for an `if` whose else branch we continued in: the block and the
         // `if`'s results, which that block must yield or return in turn.
-        let mut outer: Vec<(IrBlock, Vec<Value>)> = Vec::new();
+        let mut outer: Vec<(IrBlock, Vec<Value>, Span)> = Vec::new();
         let mut results = Vec::new();
         while let Some(slice) = cont.last_mut() {
             let Some((&stmt, rest)) = slice.split_first() else {
@@ -44,21 +44,29 @@ impl<'a> FnLower<'a> {
                     results = value.map(|v| self.expr(v)).into_iter().collect();
                     break;
                 }
-                Stmt::If { cond, then_block, else_block } if stmt_contains_return(self.ast, stmt) => {
-                    let else_stmts: &'a [StmtId] = else_block.as_ref().map_or(&[], |b| &b.stmts[..]);
-                    let (else_block_ir, if_results) = self.returning_if(stmt, *cond, then_block, &cont);
-                    outer.push((self.block, if_results));
+                Stmt::If { cond, then_block, else_block }
+                    if stmt_contains_return(self.ast, stmt) =>
+                {
+                    let else_stmts: &'a [StmtId] =
+                        else_block.as_ref().map_or(&[], |b| &b.stmts[..]);
+                    let (else_block_ir, if_results) =
+                        self.returning_if(stmt, *cond, then_block, &cont);
+                    outer.push((self.block, if_results, self.ast.stmt_span(stmt)));
                     self.block = else_block_ir;
                     if else_block.as_ref().is_some_and(|b| always_returns(self.ast, b)) {
                         cont.clear();
                     }
                     cont.push(else_stmts);
                 }
-                _ => self.stmt(stmt),
+                Stmt::If { .. }
+                | Stmt::Let { .. }
+                | Stmt::Assign { .. }
+                | Stmt::Expr(_)
+                | Stmt::For { .. }
+                | Stmt::While { .. } => self.stmt(stmt),
             }
         }
-        while let Some((block, if_results)) = outer.pop() {
-            let span = Span::default();
+        while let Some((block, if_results, span)) = outer.pop() {
             self.emit(Op::Yield { values: results }, Vec::new(), span);
             self.block = block;
             results = if_results;
@@ -169,7 +177,9 @@ impl<'a> FnLower<'a> {
             Stmt::If { cond, then_block, else_block } => {
                 self.plain_if(stmt, *cond, then_block, else_block.as_ref());
             }
-            Stmt::Return(_) => self.internal(span, "a `return` outside tail position reached lowering"),
+            Stmt::Return(_) => {
+                self.internal(span, "a `return` outside tail position reached lowering")
+            }
         }
     }
 
@@ -197,7 +207,13 @@ impl<'a> FnLower<'a> {
         }
     }
 
-    fn plain_if(&mut self, stmt: StmtId, cond: ExprId, then_block: &'a Block, else_block: Option<&'a Block>) {
+    fn plain_if(
+        &mut self,
+        stmt: StmtId,
+        cond: ExprId,
+        then_block: &'a Block,
+        else_block: Option<&'a Block>,
+    ) {
         let span = self.ast.stmt_span(stmt);
         let carried = self.carried(stmt);
         let cond = self.expr(cond);
@@ -241,7 +257,8 @@ impl<'a> FnLower<'a> {
         let parent = self.block;
         let body_ir = self.func.create_block();
         let iv = self.func.append_block_arg(body_ir, var_ty);
-        let args: Vec<Value> = types.iter().map(|t| self.func.append_block_arg(body_ir, t.clone())).collect();
+        let args: Vec<Value> =
+            types.iter().map(|t| self.func.append_block_arg(body_ir, t.clone())).collect();
         self.values[var.0 as usize] = Some(iv);
         self.set_values(&carried, &args);
         self.block = body_ir;
@@ -273,14 +290,16 @@ impl<'a> FnLower<'a> {
         let types: Vec<Type> = inits.iter().map(|&v| self.ty(v)).collect();
         let parent = self.block;
         let cond_ir = self.func.create_block();
-        let cond_args: Vec<Value> = types.iter().map(|t| self.func.append_block_arg(cond_ir, t.clone())).collect();
+        let cond_args: Vec<Value> =
+            types.iter().map(|t| self.func.append_block_arg(cond_ir, t.clone())).collect();
         self.set_values(&carried, &cond_args);
         self.block = cond_ir;
         let cond_value = self.expr(cond);
         let cond_span = self.ast.expr_span(cond);
         self.emit(Op::Condition { cond: cond_value }, Vec::new(), cond_span);
         let body_ir = self.func.create_block();
-        let body_args: Vec<Value> = types.iter().map(|t| self.func.append_block_arg(body_ir, t.clone())).collect();
+        let body_args: Vec<Value> =
+            types.iter().map(|t| self.func.append_block_arg(body_ir, t.clone())).collect();
         self.set_values(&carried, &body_args);
         self.block = body_ir;
         self.stmts(&body.stmts);

@@ -18,9 +18,6 @@ pub type LalrpopError<'s> = ParseError<usize, Token<'s>, Infallible>;
 
 /// What an item's errors are worded against.
 pub struct ErrorContext<'a, 's> {
-    /// Keywords reported as misused names (E0014) in this item; later "unexpected
-    /// keyword" errors for the same word are the same mistake and are not reported.
-    pub misused_keywords: Vec<&'s str>,
     pub source: &'s str,
     /// The tokens the parser was fed (virtual `;` included).
     pub tokens: &'a [Spanned<'s>],
@@ -28,6 +25,9 @@ pub struct ErrorContext<'a, 's> {
     pub next_item: Option<&'a Spanned<'s>>,
     /// Where the file's lexical diagnostics are.
     pub lex_errors: &'a SpanIndex,
+    /// Keywords reported as misused names (E0014) in this item; later "unexpected
+    /// keyword" errors for the same word are the same mistake and are not reported.
+    pub misused_keywords: Vec<&'s str>,
 }
 
 /// Spans sorted by start, answering "does any span overlap `lo..hi`" in O(log n).
@@ -177,39 +177,24 @@ impl<'a, 's> ErrorContext<'a, 's> {
         }
         let expected = ExpectedSet::new(expected);
         let desc = self.describe(&found);
-        let newline_before = found.prev.is_some_and(|p| {
-            self.source
-                .get(p.end as usize..found.span.start as usize)
-                .is_some_and(|s| s.contains('\n'))
-        });
-        let diag = if expected.contains(";") && newline_before {
+        let span = found.span;
+        Some(if expected.contains(";") && self.newline_before(&found) {
             self.missing_semicolon_at(&found)
-        } else if is_keyword
-            && expected.contains("identifier")
-            && !expected.contains("integer literal")
-        {
+        } else if is_keyword && expected.contains("identifier") && !expected.contains("(") {
             self.misused_keywords.push(text);
-            Diagnostic::error(
-                "E0014",
-                format!("expected a name, found {desc}"),
-                found.span,
-                "reserved word",
-            )
-            .with_help("keywords and type names cannot be used as names; pick another name")
+            keyword_as_name(&desc, span)
         } else if expected.is_empty() || expected.is_subset_of(ITEM_START) {
-            Diagnostic::error("E0017", format!("expected `kernel` or `fn`, found {desc}"), found.span, "expected an item")
-                .with_help("a file holds only `kernel` and `fn` items (optionally with `#[...]` attributes); statements belong inside a body")
+            expected_item(&desc, span)
         } else if expected.contains("None")
             && !matches!(found.token, Some(Token::RBracket | Token::Comma))
         {
-            Diagnostic::error("E0018", format!("expected `:` or `None`, found {desc}"), found.span, "not `:` or `None`")
-                .with_help("each subscript is `:` (keep a dimension) or `None` (insert one of size 1); tiles are not indexed element by element")
+            bad_index(&desc, span)
         } else if found.token.is_none() {
             let text = expected.describe();
             Diagnostic::error(
                 "E0011",
                 format!("unexpected end of file, expected {text}"),
-                found.span,
+                span,
                 format!("expected {text}"),
             )
         } else {
@@ -217,15 +202,21 @@ impl<'a, 's> ErrorContext<'a, 's> {
             let diag = Diagnostic::error(
                 "E0010",
                 format!("expected {text}, found {desc}"),
-                found.span,
+                span,
                 format!("expected {text}"),
             );
             match context_help(&found, &expected) {
                 Some(help) => diag.with_help(help),
                 None => diag,
             }
-        };
-        Some(diag)
+        })
+    }
+
+    fn newline_before(&self, found: &Found<'_, '_>) -> bool {
+        found.prev.is_some_and(|p| {
+            let between = self.source.get(p.end as usize..found.span.start as usize);
+            between.is_some_and(|s| s.contains('\n'))
+        })
     }
 
     fn missing_semicolon_at(&self, found: &Found<'_, '_>) -> Diagnostic {
@@ -249,9 +240,27 @@ impl<'a, 's> ErrorContext<'a, 's> {
     }
 }
 
+fn keyword_as_name(desc: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("E0014", format!("expected a name, found {desc}"), span, "reserved word")
+        .with_help("keywords and type names cannot be used as names; pick another name")
+}
+
+fn expected_item(desc: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("E0017", format!("expected `kernel` or `fn`, found {desc}"), span, "expected an item")
+        .with_help("a file holds only `kernel` and `fn` items (optionally with `#[...]` attributes); statements belong inside a body")
+}
+
+fn bad_index(desc: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("E0018", format!("expected `:` or `None`, found {desc}"), span, "not `:` or `None`")
+        .with_help("each subscript is `:` (keep a dimension) or `None` (insert one of size 1); tiles are not indexed element by element")
+}
+
 /// A help line for an unexpected token, where the situation is recognizable.
 fn context_help(found: &Found<'_, '_>, expected: &ExpectedSet) -> Option<&'static str> {
     let token = found.token?;
+    if *token == Token::Assign && expected.contains("==") && expected.contains(";") {
+        return Some("only a variable can be assigned (`name = value;`); to compare, use `==`");
+    }
     if *token == Token::Assign && expected.contains("==") {
         return Some("use `==` to compare; `=` only assigns, in a statement of its own");
     }

@@ -75,33 +75,24 @@ struct ItemInput<'a, 's> {
     unterminated: &'a SpanIndex,
 }
 
+/// Parses one item into `state.ast` (unless it is dropped) and reports its errors.
 fn parse_item<'s>(
     parser: &grammar::ItemParser,
     state: &mut ParseState<'s>,
     item: &ItemInput<'_, 's>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let (Some(first), Some(last)) = (item.tokens.first(), item.tokens.last()) else { return };
-    let end = item.next_item.map_or(state.source.len(), |t| t.0).max(last.2);
-    let options = CheckOptions {
-        source: state.source,
-        next_item: item.next_item.map(|t| Span::new(t.0, t.2)),
-        has_unterminated_literal: item.unterminated.overlaps(first.0, end),
-    };
-    if let Err(diag) = prescan::check_item(item.tokens, &options) {
-        diagnostics.extend(diag);
-        return;
-    }
-    let fed = prescan::insert_virtual_semis(item.tokens);
+    let Some(fed) = prepare_item(state.source, item, diagnostics) else { return };
     let mut context = ErrorContext {
-        misused_keywords: Vec::new(),
         source: state.source,
         tokens: &fed,
         next_item: item.next_item,
         lex_errors: item.lex_errors,
+        misused_keywords: Vec::new(),
     };
     state.begin_item();
     let result = parser.parse(state, fed.iter().cloned());
+    // In source order: recovered errors and missing `;`s come before a final failure.
     diagnostics.extend(state.missing_semis.iter().filter_map(|at| context.missing_semicolon(*at)));
     for recovered in &state.recovered {
         diagnostics.extend(context.parse_error(&recovered.error));
@@ -111,5 +102,28 @@ fn parse_item<'s>(
         Ok(parsed) if !state.too_deep => state.ast.items.push(parsed),
         Ok(_) => {}
         Err(error) => diagnostics.extend(context.parse_error(&error)),
+    }
+}
+
+/// Checks an item's delimiters and depth; returns the tokens to feed the parser, or
+/// `None` (after reporting why) when the item must not be parsed.
+fn prepare_item<'s>(
+    source: &str,
+    item: &ItemInput<'_, 's>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Vec<Spanned<'s>>> {
+    let (first, last) = (item.tokens.first()?, item.tokens.last()?);
+    let end = item.next_item.map_or(source.len(), |t| t.0).max(last.2);
+    let options = CheckOptions {
+        source,
+        next_item: item.next_item.map(|t| Span::new(t.0, t.2)),
+        has_unterminated_literal: item.unterminated.overlaps(first.0, end),
+    };
+    match prescan::check_item(item.tokens, &options) {
+        Ok(()) => Some(prescan::insert_virtual_semis(item.tokens)),
+        Err(diag) => {
+            diagnostics.extend(diag);
+            None
+        }
     }
 }

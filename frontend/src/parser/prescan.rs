@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(items("let x; #[a] kernel k() {}"), [0..3, 3..13]);
         assert_eq!(items("kernel k() { } x } fn"), [0..6, 6..8, 8..9]);
         assert_eq!(items("kernel k() { f(] } }"), [0..9, 9..10]);
-        assert_eq!(items("kernel k() { let fn = 1; }"), [0..11]);
+        assert_eq!(items("kernel k() { let fn = 1; }"), vec![Range { start: 0, end: 11 }]);
         assert_eq!(items("kernel k() { let x = 1;\nfn f() { }"), [0..10, 10..16]);
         assert_eq!(items(""), Vec::<Range<usize>>::new());
     }

@@ -10,8 +10,9 @@
 //! parsing; this catches what it cannot see (long operator and `else if` chains).
 
 use super::MAX_NESTING;
-use crate::ast::TypeExprKind;
-use crate::ast::{Ast, BinOp, Block, Expr, ExprId, Ident, Span, Stmt, StmtId, TypeExpr};
+use crate::ast::{
+    Ast, BinOp, Block, Expr, ExprId, Ident, Span, Stmt, StmtId, TypeExpr, TypeExprKind,
+};
 use crate::diag::Diagnostic;
 use crate::lexer::Token;
 use lalrpop_util::ErrorRecovery;

@@ -5,6 +5,7 @@ use super::consts::{convert_literal, ConstVal};
 use super::items::{KernelParam, KernelParamKind};
 use super::literal::eval_literal;
 use super::scope::did_you_mean;
+use super::walk::as_list;
 use crate::ast::{Ast, AttrArg, Expr, FnDecl, Span};
 use crate::diag::Diagnostic;
 use std::collections::HashMap;
@@ -80,7 +81,9 @@ fn unknown_attribute(name: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     );
     diag = match did_you_mean(name, ["autotune"].into_iter()) {
         Some(s) => diag.with_help(format!("did you mean `{s}`?")),
-        None => diag.with_help("the only attribute is `#[autotune(NAME = [v, …], key = [param, …])]`"),
+        None => {
+            diag.with_help("the only attribute is `#[autotune(NAME = [v, …], key = [param, …])]`")
+        }
     };
     diags.push(diag);
 }
@@ -196,9 +199,9 @@ fn check_candidates(
             return None;
         }
     };
-    let items = match &ast.exprs[arg.value] {
-        Expr::List(items) if !items.is_empty() => items,
-        _ => {
+    let items = match as_list(&ast.exprs[arg.value]) {
+        Some(items) if !items.is_empty() => items,
+        Some(_) | None => {
             diags.push(
                 Diagnostic::error(
                     "E0453",
@@ -235,9 +238,9 @@ fn candidate(
         Some(Ok(ConstVal::Float(_)) | Err(_)) | None => {
             diags.push(Diagnostic::error(
                 "E0453",
-                format!("autotune candidate for `{name}` is not a `{ty}` literal"),
+                format!("autotune candidate for `{name}` is not a literal of type `{ty}`"),
                 span,
-                format!("expected a `{ty}` literal"),
+                format!("expected a literal of type `{ty}`"),
             ));
             None
         }

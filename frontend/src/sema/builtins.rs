@@ -170,17 +170,14 @@ impl Builtin {
             Builtin::Cdiv => (&[("a", true), ("b", true)], "cdiv(a, b)"),
             Builtin::Reshape => (&[("x", true), ("shape", true)], "reshape(x, [d0, …])"),
             Builtin::Trans => (&[("x", true), ("perm", false)], "trans(x) or trans(x, [p0, …])"),
-            Builtin::BroadcastTo => {
-                (&[("x", true), ("shape", true)], "broadcast_to(x, [d0, …])")
-            }
+            Builtin::BroadcastTo => (&[("x", true), ("shape", true)], "broadcast_to(x, [d0, …])"),
             Builtin::Load => (
                 &[("ptr", true), ("mask", false), ("other", false)],
                 "load(ptr, mask: m, other: o)",
             ),
-            Builtin::Store => (
-                &[("ptr", true), ("value", true), ("mask", false)],
-                "store(ptr, value, mask: m)",
-            ),
+            Builtin::Store => {
+                (&[("ptr", true), ("value", true), ("mask", false)], "store(ptr, value, mask: m)")
+            }
             Builtin::AtomicAdd => (
                 &[("ptr", true), ("value", true), ("mask", false)],
                 "atomic_add(ptr, value, mask: m)",
@@ -202,12 +199,12 @@ impl Builtin {
             Builtin::DeviceAssert => {
                 (&[("cond", true), ("message", false)], "device_assert(cond, \"message\")")
             }
-            Builtin::Range => (
-                &[("start", true), ("end", true), ("step", false)],
-                "range(start, end[, step])",
-            ),
+            Builtin::Range => {
+                (&[("start", true), ("end", true), ("step", false)], "range(start, end[, step])")
+            }
         };
-        let text = if text.starts_with('(') { format!("{}{text}", self.name()) } else { text.into() };
+        let text =
+            if text.starts_with('(') { format!("{}{text}", self.name()) } else { text.into() };
         let params = params
             .iter()
             .map(|&(name, required)| ParamSpec {
@@ -236,7 +233,8 @@ pub fn bind_args(
     let mut seen_named: Option<Span> = None;
     let help = format!("the signature is `{}`", sig.text);
     for arg in args {
-        let span = arg.name.as_ref().map_or(arg_span(arg.value), |n| n.span.to(arg_span(arg.value)));
+        let span =
+            arg.name.as_ref().map_or(arg_span(arg.value), |n| n.span.to(arg_span(arg.value)));
         match &arg.name {
             None => {
                 if let Some(named_span) = seen_named {
@@ -277,8 +275,10 @@ pub fn bind_args(
             }
         }
     }
+    // A missing argument is usually the one a reported mistake displaced.
+    let displaced = diags.len() > before;
     for (i, param) in sig.params.iter().enumerate() {
-        if param.required && slots[i].is_none() {
+        if param.required && slots[i].is_none() && !displaced {
             diags.push(
                 Diagnostic::error(
                     "E0124",

@@ -224,9 +224,10 @@ pub fn eval_unary(op: UnOp, ty: Option<ScalarType>, v: ConstVal) -> Result<Const
     let result = match (op, v) {
         (UnOp::Neg, ConstVal::Int(i)) => ConstVal::Int(i.checked_neg().ok_or(overflow(ty))?),
         (UnOp::Neg, ConstVal::Float(x)) => ConstVal::Float(-x),
-        (UnOp::Not, ConstVal::Int(i)) => match ty {
-            Some(s) if s.is_unsigned_int() => ConstVal::Int(int_range(s).map_or(0, |r| r.1) - i),
-            _ => ConstVal::Int(!i),
+        (UnOp::Not, ConstVal::Int(i)) => match ty.filter(|s| s.is_unsigned_int()) {
+            // Within an unsigned type, `!i` is `MAX - i`.
+            Some(s) => ConstVal::Int(int_range(s).map_or(0, |r| r.1) - i),
+            None => ConstVal::Int(!i),
         },
         (UnOp::Not, ConstVal::Bool(b)) => ConstVal::Bool(!b),
         (UnOp::Neg, ConstVal::Bool(_)) | (UnOp::Not, ConstVal::Float(_)) => v,
@@ -259,10 +260,11 @@ fn overflow(ty: Option<ScalarType>) -> ConstError {
 }
 
 fn check_range(v: ConstVal, ty: Option<ScalarType>) -> Result<ConstVal, ConstError> {
-    match (v, ty) {
-        (ConstVal::Int(i), Some(s)) if s.is_int() && !fits(i, s) => Err(overflow(ty)),
-        (ConstVal::Float(x), Some(s)) if s.is_float() => Ok(ConstVal::Float(round_to(x, s))),
-        _ => Ok(v),
+    let Some(s) = ty else { return Ok(v) };
+    match v {
+        ConstVal::Int(i) if s.is_int() && !fits(i, s) => Err(overflow(ty)),
+        ConstVal::Float(x) if s.is_float() => Ok(ConstVal::Float(round_to(x, s))),
+        ConstVal::Int(_) | ConstVal::Float(_) | ConstVal::Bool(_) => Ok(v),
     }
 }
 
@@ -351,7 +353,10 @@ mod tests {
 
     #[test]
     fn literals_convert_with_range_checks() {
-        assert_eq!(convert_literal(ConstVal::Int(300), ScalarType::U8), Err(LiteralError::OutOfRange));
+        assert_eq!(
+            convert_literal(ConstVal::Int(300), ScalarType::U8),
+            Err(LiteralError::OutOfRange)
+        );
         assert_eq!(
             convert_literal(ConstVal::Float(1.5), ScalarType::I32),
             Err(LiteralError::FloatToInt)

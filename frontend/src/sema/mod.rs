@@ -1,10 +1,10 @@
 //! Name resolution, type and shape checking, const evaluation and specialization.
 //!
 //! [`check`] and [`compile`] parse a file, check its items ([`items`]: unique names,
-//! parameters, attributes, helper recursion), then check each kernel's body
-//! specialized with its const values ([`check`](mod@check)), instantiating helpers per
-//! tuple of argument types. [`compile`] then lowers the checked instances to IR
-//! ([`crate::lower`]).
+//! parameters, attributes ([`attrs`]), helper recursion ([`recursion`])), then check
+//! each kernel's body specialized with its const values ([`check`](mod@check)),
+//! instantiating helpers per tuple of argument types. [`compile`] then lowers the
+//! checked instances to IR ([`crate::lower`]).
 //!
 //! Const values come from [`CompileOptions::consts`] (by name), else the parameter's
 //! default; `check` then falls back to the first `#[autotune]` candidate, and a const
@@ -23,6 +23,7 @@ pub mod check;
 pub mod consts;
 pub mod items;
 pub mod literal;
+pub mod recursion;
 pub mod scope;
 pub mod ty;
 pub mod typed;
@@ -136,7 +137,12 @@ fn signature(kernel: &KernelInfo) -> KernelSignature {
 
 /// Checks every body of a parsed file; returns the checked instances and all
 /// diagnostics.
-fn analyze(text: &str, ast: &Ast, options: &CompileOptions, mode: Mode) -> (Program, Vec<Diagnostic>) {
+fn analyze(
+    text: &str,
+    ast: &Ast,
+    options: &CompileOptions,
+    mode: Mode,
+) -> (Program, Vec<Diagnostic>) {
     let (table, mut diags) = collect_items(ast);
     let selected = select_kernels(&table, options, &mut diags);
     let mut cx = Cx::new(text, ast, &table);
@@ -155,6 +161,8 @@ fn analyze(text: &str, ast: &Ast, options: &CompileOptions, mode: Mode) -> (Prog
         }
     }
     diags.extend(cx.diags);
+    // Report in source order (helper bodies are checked when a kernel calls them).
+    diags.sort_by_key(|d| d.primary.span.start);
     (Program { instances: cx.instances, kernels }, diags)
 }
 
@@ -209,7 +217,7 @@ fn const_values(
                         param.span,
                         format!("declared `{ty}` here"),
                     )
-                    .with_help(format!("pass a `{ty}` value with -D {}=VALUE", param.name)),
+                    .with_help(format!("pass a value of type `{ty}` with -D {}=VALUE", param.name)),
                 );
                 None
             }
@@ -221,7 +229,10 @@ fn const_values(
             diags.push(
                 Diagnostic::error(
                     "E0400",
-                    format!("no value for const parameter `{}` of kernel `{}`", param.name, kernel.name),
+                    format!(
+                        "no value for const parameter `{}` of kernel `{}`",
+                        param.name, kernel.name
+                    ),
                     param.span,
                     "needs a value",
                 )

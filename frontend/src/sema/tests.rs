@@ -145,3 +145,23 @@ fn a_const_without_any_value_is_checked_as_unknown() {
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert_eq!(diags[0].code, "E0102");
 }
+
+#[test]
+fn compiling_one_kernel_keeps_only_its_helpers() {
+    let text = "fn twice(v) { return v + v; }\nfn neg(v) { return -v; }\n\
+kernel a(x: *f32) { store(x, twice(load(x))); }\n\
+kernel b(x: *f32, const BAD: i32) { store(x, neg(load(x))); }\n";
+    let options = CompileOptions { kernel: Some("a".into()), ..CompileOptions::default() };
+    let module = compile(text, &options).expect("`b` lacks a const value but is not compiled");
+    let names: Vec<&str> = module.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["a", "twice"]);
+    assert!(compile(text, &CompileOptions::default()).is_err(), "`b` needs -D BAD");
+}
+
+#[test]
+fn signatures_fail_on_invalid_declarations() {
+    let errors = kernel_signatures("kernel k(x: tile<[4], f32>) { }").expect_err("tile param");
+    assert_eq!(errors[0].code, "E0214");
+    let errors = kernel_signatures("kernel k(x: *f32) { let").expect_err("syntax error");
+    assert!(errors[0].code.starts_with("E00"));
+}

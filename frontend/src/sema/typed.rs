@@ -48,7 +48,10 @@ pub enum CallInfo {
     Builtin(Builtin, BoundArgs),
     /// A helper instance, with the arguments of its runtime (non-const) parameters in
     /// parameter order.
-    Helper { instance: InstanceId, args: Vec<ExprId> },
+    Helper {
+        instance: InstanceId,
+        args: Vec<ExprId>,
+    },
 }
 
 /// Whether an instance is a kernel specialization or a helper instantiation.

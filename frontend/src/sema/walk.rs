@@ -7,6 +7,46 @@
 
 use crate::ast::{Ast, Block, Expr, ExprId, Ident, Stmt, StmtId};
 
+/// The left (or only) operand of an expression that chains on it: binary operators,
+/// unary operators, casts, subscripts and parentheses. A long chain like
+/// `a + b + … + z` is a deep left spine that walkers follow with a loop.
+pub fn spine_child(expr: &Expr) -> Option<ExprId> {
+    match expr {
+        Expr::Binary { lhs: inner, .. }
+        | Expr::Unary { arg: inner, .. }
+        | Expr::Cast { arg: inner, .. }
+        | Expr::Paren(inner)
+        | Expr::Index { base: inner, .. } => Some(*inner),
+        Expr::Int(_)
+        | Expr::Float(_)
+        | Expr::Bool(_)
+        | Expr::Str(_)
+        | Expr::Name(_)
+        | Expr::DType(_)
+        | Expr::List(_)
+        | Expr::Call { .. } => None,
+    }
+}
+
+/// The items of a list expression (`[a, b]`).
+pub fn as_list(expr: &Expr) -> Option<&[ExprId]> {
+    match expr {
+        Expr::List(items) => Some(items),
+        Expr::Int(_)
+        | Expr::Float(_)
+        | Expr::Bool(_)
+        | Expr::Str(_)
+        | Expr::Name(_)
+        | Expr::DType(_)
+        | Expr::Unary { .. }
+        | Expr::Binary { .. }
+        | Expr::Call { .. }
+        | Expr::Index { .. }
+        | Expr::Cast { .. }
+        | Expr::Paren(_) => None,
+    }
+}
+
 /// Appends every call's callee in `block` (nested blocks included).
 pub fn calls_in_block(ast: &Ast, block: &Block, out: &mut Vec<Ident>) {
     for &stmt in &block.stmts {

@@ -23,7 +23,27 @@
 //! - Every executed instruction burns one unit of fuel; running out is an error.
 //!
 //! Malformed IR (which the verifier rejects) never panics: it is an
-//! [`InterpError::Internal`].
+//! [`InterpError::Internal`]. A launch runs on its own thread with a large stack, and
+//! blocks and calls may nest twice as deep as the verifier allows.
+//!
+//! # Decisions beyond docs/language.md
+//!
+//! - `argmax`/`argmin` order values like `max`/`min` (`-0.0 < +0.0`), so
+//!   `x[argmax(x)]` is bitwise `max(x)`.
+//! - `atomic_max` on floats is `maximum` (NaN sticks). Masked-off atomic lanes return
+//!   0. Aliasing store or atomic lanes take effect in lane order (the last store wins).
+//! - A `for` step is checked on entry, even for a loop that runs zero times; the
+//!   induction variable wraps in its type (a wrapped loop runs until fuel runs out).
+//! - `bool` supports `max`/`min` (as or/and, `false < true`), `argmax`/`argmin` and
+//!   comparisons; arithmetic, shifts, `sum` and `cumsum` on `bool` are malformed IR.
+//! - `sum` over an axis of length 0 is 0; the other reductions reject it.
+//! - `return` inside an `if` (or loop) body ends the function at once.
+//! - Fuel counts every executed instruction, terminators and structured ops included
+//!   (a structured op counts once per execution, its blocks' instructions each time).
+//! - After a failed launch, buffer contents are unspecified: accesses before the
+//!   failing one have been performed.
+//! - Which NaN a result holds (payload, sign) is unspecified; targets compare NaN as
+//!   NaN. Math functions use the platform's f64 libm (plus our own `erf`, within 1 ulp).
 
 mod arith;
 mod cast;

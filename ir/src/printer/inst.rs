@@ -1,10 +1,27 @@
 //! Printing of one instruction: result names, mnemonic, operands, owned blocks,
 //! result types and source location.
+//!
+//! Nested blocks recurse through [`Printer::inst`], so it keeps a small stack frame:
+//! the op-specific text is built by [`Printer::tail`], which returns before any block
+//! is printed.
 
 use super::{literal, op_has_loc, op_mnemonic, Numbering, Printer};
 use crate::function::{Block, Inst, Loc, Value};
 use crate::ops::Op;
 use crate::types::ScalarType;
+
+/// What follows an op's mnemonic: `head`, then each owned block (in braces)
+/// followed by its text.
+struct Tail {
+    head: String,
+    blocks: Vec<(Block, String)>,
+}
+
+impl Tail {
+    fn text(head: String) -> Tail {
+        Tail { head, blocks: Vec::new() }
+    }
+}
 
 impl Printer<'_> {
     /// Prints `inst` on its own line(s) at `depth`.
@@ -21,24 +38,39 @@ impl Printer<'_> {
             self.out.push_str(" = ");
         }
         self.out.push_str(op_mnemonic(&data.op));
-        self.operands(&data.op, &data.results, depth);
+        let tail = self.tail(&data.op, &data.results);
+        self.out.push_str(&tail.head);
+        for (block, after) in tail.blocks {
+            self.nested_block(block, depth);
+            self.out.push_str(&after);
+        }
+        let trailer = self.trailer(inst);
+        self.out.push_str(&trailer);
+    }
+
+    /// ` : types @line:col  // instN` and the newline.
+    fn trailer(&self, inst: Inst) -> String {
+        let func = self.func;
+        let mut out = String::new();
+        let Some(data) = func.insts.get(inst) else { return out };
         if !data.results.is_empty() {
             let types: Vec<String> = data.results.iter().map(|&r| self.value_type(r)).collect();
-            self.out.push_str(" : ");
-            self.out.push_str(&types.join(", "));
+            out.push_str(" : ");
+            out.push_str(&types.join(", "));
         }
         let loc = func.loc(inst);
         if op_has_loc(&data.op) && loc != Loc::default() {
-            self.out.push_str(&format!(" @{}:{}", loc.line, loc.col));
+            out.push_str(&format!(" @{}:{}", loc.line, loc.col));
         }
         if self.options.numbering == Numbering::Arena {
-            self.out.push_str(&format!("  // inst{}", inst.0));
+            out.push_str(&format!("  // inst{}", inst.0));
         }
-        self.out.push('\n');
+        out.push('\n');
+        out
     }
 
-    /// Prints everything between the mnemonic and the result types.
-    fn operands(&mut self, op: &Op, results: &[Value], depth: usize) {
+    /// Everything between the mnemonic and the result types.
+    fn tail(&self, op: &Op, results: &[Value]) -> Tail {
         let text = match op {
             Op::Const { value } => format!(" {}", literal::constant(*value, self.scalar(results))),
             Op::ProgramId { axis } | Op::NumPrograms { axis } => format!(" {axis}"),
@@ -70,10 +102,9 @@ impl Printer<'_> {
                 format!(" {} {}, axis {axis}", op.name(), self.value_name(*arg))
             }
             Op::Load { ptr, mask, other } => {
-                let mut text = format!(" {}", self.value_name(*ptr));
-                text.push_str(&self.keyword_operand("mask", *mask));
-                text.push_str(&self.keyword_operand("other", *other));
-                text
+                let mask = self.keyword_operand("mask", *mask);
+                let other = self.keyword_operand("other", *other);
+                format!(" {}{mask}{other}", self.value_name(*ptr))
             }
             Op::Store { ptr, value, mask } => {
                 let mask = self.keyword_operand("mask", *mask);
@@ -87,21 +118,13 @@ impl Printer<'_> {
                 format!(" {}({})", literal::symbol(callee), self.value_list(args))
             }
             Op::For { lower, upper, step, inits, body } => {
-                self.for_header(&[*lower, *upper, *step], inits, *body);
-                self.out.push(' ');
-                self.nested_block(*body, depth);
-                return;
+                return self.for_tail(&[*lower, *upper, *step], inits, *body)
             }
-            Op::While { inits, cond, body } => {
-                self.while_op(inits, *cond, *body, depth);
-                return;
-            }
+            Op::While { inits, cond, body } => return self.while_tail(inits, *cond, *body),
             Op::If { cond, then_block, else_block } => {
-                self.out.push_str(&format!(" {} ", self.value_name(*cond)));
-                self.nested_block(*then_block, depth);
-                self.out.push_str(" else ");
-                self.nested_block(*else_block, depth);
-                return;
+                let head = format!(" {} ", self.value_name(*cond));
+                let blocks = vec![(*then_block, " else ".into()), (*else_block, String::new())];
+                return Tail { head, blocks };
             }
             Op::Yield { values } | Op::Return { values } if values.is_empty() => String::new(),
             Op::Yield { values } | Op::Return { values } => {
@@ -112,7 +135,7 @@ impl Printer<'_> {
                 format!(" {}, {}", self.value_name(*cond), literal::quote(message))
             }
         };
-        self.out.push_str(&text);
+        Tail::text(text)
     }
 
     /// `, mask %7` for an optional operand, or nothing.
@@ -129,45 +152,42 @@ impl Printer<'_> {
         self.func.values.get(*first)?.ty.scalar_type()
     }
 
-    /// ` %iv = %lo to %hi step %st iter(%a = %init, …)`.
-    fn for_header(&mut self, bounds: &[Value; 3], inits: &[Value], body: Block) {
+    /// ` %iv = %lo to %hi step %st iter(%a = %init, …) { body }`.
+    fn for_tail(&self, bounds: &[Value; 3], inits: &[Value], body: Block) -> Tail {
         let args = self.block_args(body);
         let iv = args.first().map(|&a| self.value_name(a)).unwrap_or_else(|| "%?".into());
         let [lower, upper, step] = bounds.map(|v| self.value_name(v));
-        self.out.push_str(&format!(" {iv} = {lower} to {upper} step {step}"));
         let carried = args.get(1..).unwrap_or(&[]);
-        self.iter_list(carried, inits);
+        let iter = self.iter_list(carried, inits);
+        let head = format!(" {iv} = {lower} to {upper} step {step}{iter} ");
+        Tail { head, blocks: vec![(body, String::new())] }
     }
 
     /// ` iter(%arg = %init, …)`, or nothing when no values are carried. A count
     /// mismatch (a malformed function) prints `%?` for the missing side.
-    fn iter_list(&mut self, args: &[Value], inits: &[Value]) {
+    fn iter_list(&self, args: &[Value], inits: &[Value]) -> String {
         if args.is_empty() && inits.is_empty() {
-            return;
+            return String::new();
         }
+        let name = |v: Option<&Value>| match v {
+            Some(&v) => self.value_name(v),
+            None => "%?".to_string(),
+        };
         let pairs: Vec<String> = (0..args.len().max(inits.len()))
-            .map(|i| {
-                let name = |v: Option<&Value>| match v {
-                    Some(&v) => self.value_name(v),
-                    None => "%?".to_string(),
-                };
-                format!("{} = {}", name(args.get(i)), name(inits.get(i)))
-            })
+            .map(|i| format!("{} = {}", name(args.get(i)), name(inits.get(i))))
             .collect();
-        self.out.push_str(&format!(" iter({})", pairs.join(", ")));
+        format!(" iter({})", pairs.join(", "))
     }
 
     /// ` iter(…) { cond } do (%args) { body }`.
-    fn while_op(&mut self, inits: &[Value], cond: Block, body: Block, depth: usize) {
-        let cond_args = self.block_args(cond);
-        self.iter_list(cond_args, inits);
-        self.out.push(' ');
-        self.nested_block(cond, depth);
-        self.out.push_str(" do ");
+    fn while_tail(&self, inits: &[Value], cond: Block, body: Block) -> Tail {
+        let head = format!("{} ", self.iter_list(self.block_args(cond), inits));
         let body_args = self.block_args(body);
-        if !body_args.is_empty() {
-            self.out.push_str(&format!("({}) ", self.value_list(body_args)));
-        }
-        self.nested_block(body, depth);
+        let between = if body_args.is_empty() {
+            " do ".to_string()
+        } else {
+            format!(" do ({}) ", self.value_list(body_args))
+        };
+        Tail { head, blocks: vec![(cond, between), (body, String::new())] }
     }
 }

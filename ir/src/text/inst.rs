@@ -33,6 +33,21 @@ impl ParsedOp {
     }
 }
 
+/// The start of an instruction: its result names (claimed) and mnemonic.
+struct InstHead {
+    result_names: Vec<String>,
+    mnemonic: String,
+    token: Token,
+}
+
+/// What a `for` header declares: the bounds, the initial carried values, and the
+/// body's arguments (the induction variable first).
+struct ForHeader {
+    bounds: [Value; 3],
+    inits: Vec<Value>,
+    args: Vec<(String, Type)>,
+}
+
 /// A carried value of a loop: the block argument's name and its initial value.
 struct IterArg {
     name: String,
@@ -42,47 +57,59 @@ struct IterArg {
 impl FnParser<'_> {
     /// `[%r, … =] op … [: types] [@line:col]`, appended to `block`.
     ///
-    /// Blocks nest through this function, so it keeps its stack frame small: the
-    /// structured ops are dispatched here, everything else happens in callees.
+    /// Blocks nest through this function and the structured ops it dispatches to,
+    /// so what they keep on the stack is small (boxed); flat ops are parsed in
+    /// callees that return before the next instruction.
     pub(super) fn inst(&mut self, block: Block) -> Result<(), TextError> {
-        let result_names = self.result_names()?;
-        let (mnemonic, op_token) = self.cursor.expect_ident("an op")?;
-        let parsed = match mnemonic.as_str() {
+        let head = self.inst_head()?;
+        let parsed = match head.mnemonic.as_str() {
             "for" => self.for_op()?,
             "while" => self.while_op()?,
             "if" => self.if_op()?,
-            _ => self.op(&mnemonic, &op_token)?,
+            _ => return self.flat_inst(block, head),
         };
-        self.finish_inst(block, result_names, &mnemonic, &op_token, parsed)
+        self.finish_inst(block, head, parsed)
     }
 
-    /// `%r, … =` (claimed), or nothing.
-    fn result_names(&mut self) -> Result<Vec<String>, TextError> {
-        let mut names = Vec::new();
-        if !matches!(self.cursor.peek(), Tok::Value(_)) {
-            return Ok(names);
-        }
-        loop {
-            let (name, token) = self.cursor.expect_value_name()?;
-            self.names.claim(&name, &token)?;
-            names.push(name);
-            if !self.cursor.eat_punct(',') {
-                self.cursor.expect_punct('=')?;
-                return Ok(names);
+    /// `[%r, … =] mnemonic`, the result names claimed.
+    fn inst_head(&mut self) -> Result<Box<InstHead>, TextError> {
+        let mut result_names = Vec::new();
+        if matches!(self.cursor.peek(), Tok::Value(_)) {
+            loop {
+                let (name, token) = self.cursor.expect_value_name()?;
+                self.names.claim(&name, &token)?;
+                result_names.push(name);
+                if !self.cursor.eat_punct(',') {
+                    self.cursor.expect_punct('=')?;
+                    break;
+                }
             }
         }
+        let (mnemonic, token) = self.cursor.expect_ident("an op")?;
+        Ok(Box::new(InstHead { result_names, mnemonic, token }))
+    }
+
+    /// An instruction without blocks.
+    fn flat_inst(&mut self, block: Block, head: Box<InstHead>) -> Result<(), TextError> {
+        let parsed = self.op(&head.mnemonic, &head.token)?;
+        self.finish_inst(block, head, Box::new(parsed))
     }
 
     /// Reads the result types and location, checks the result count, and appends
     /// the instruction.
+    // Taking boxes (not values) keeps `inst`, which is on the recursion chain, free
+    // of the unboxed temporaries.
+    #[allow(clippy::boxed_local)]
     fn finish_inst(
         &mut self,
         block: Block,
-        result_names: Vec<String>,
-        mnemonic: &str,
-        op_token: &Token,
-        parsed: ParsedOp,
+        head: Box<InstHead>,
+        parsed: Box<ParsedOp>,
     ) -> Result<(), TextError> {
+        let InstHead { result_names, mnemonic, token: op_token } = *head;
+        let mnemonic = mnemonic.as_str();
+        let op_token = &op_token;
+        let parsed = *parsed;
         let types = if self.cursor.eat_punct(':') {
             self.cursor.parse_type_list()?
         } else if !result_names.is_empty() {
@@ -345,13 +372,29 @@ impl FnParser<'_> {
         }
     }
 
-    /// Names and types of the block arguments for the carried values.
-    fn carried(&self, iter_args: &[IterArg]) -> Vec<(String, Type)> {
-        iter_args.iter().map(|arg| (arg.name.clone(), self.type_of(arg.init))).collect()
+    /// The initial values of `iter_args`, and the names and types of the block
+    /// arguments that receive them.
+    fn carried(&self, iter_args: Vec<IterArg>) -> (Vec<Value>, Vec<(String, Type)>) {
+        let inits = iter_args.iter().map(|arg| arg.init).collect();
+        let args = iter_args.into_iter().map(|arg| (arg.name, self.type_of(arg.init))).collect();
+        (inits, args)
     }
 
+    // The structured ops nest through `inst`, so each parses its headers in a helper
+    // whose stack frame is gone before the blocks are parsed.
+
     /// `for %iv = %lo to %hi step %st [iter(…)] { … }`.
-    fn for_op(&mut self) -> Result<ParsedOp, TextError> {
+    fn for_op(&mut self) -> Result<Box<ParsedOp>, TextError> {
+        let ForHeader { bounds, inits, args } = self.for_header()?;
+        let body = self.func.create_block();
+        self.nested_block(body, args)?;
+        let [lower, upper, step] = bounds;
+        let n_results = inits.len();
+        Ok(Box::new(ParsedOp::new(Op::For { lower, upper, step, inits, body }, n_results)))
+    }
+
+    /// `%iv = %lo to %hi step %st [iter(…)]`.
+    fn for_header(&mut self) -> Result<ForHeader, TextError> {
         let (iv_name, iv_token) = self.cursor.expect_value_name()?;
         self.names.claim(&iv_name, &iv_token)?;
         self.cursor.expect_punct('=')?;
@@ -361,50 +404,52 @@ impl FnParser<'_> {
         self.cursor.expect_keyword("step")?;
         let step = self.use_value()?;
         let iter_args = self.iter_args()?;
+        let (inits, carried) = self.carried(iter_args);
         let mut args = vec![(iv_name, self.type_of(lower))];
-        args.extend(self.carried(&iter_args));
-        let body = self.func.create_block();
-        self.nested_block(body, args)?;
-        let inits: Vec<Value> = iter_args.iter().map(|arg| arg.init).collect();
-        let n_results = inits.len();
-        Ok(ParsedOp::new(Op::For { lower, upper, step, inits, body }, n_results))
+        args.extend(carried);
+        Ok(ForHeader { bounds: [lower, upper, step], inits, args })
     }
 
     /// `while [iter(…)] { … } do [(%a, …)] { … }`.
-    fn while_op(&mut self) -> Result<ParsedOp, TextError> {
+    fn while_op(&mut self) -> Result<Box<ParsedOp>, TextError> {
         let iter_args = self.iter_args()?;
+        let (inits, cond_args) = self.carried(iter_args);
         let cond = self.func.create_block();
-        self.nested_block(cond, self.carried(&iter_args))?;
+        self.nested_block(cond, cond_args)?;
+        let body_args = self.while_body_args(&inits)?;
+        let body = self.func.create_block();
+        self.nested_block(body, body_args)?;
+        let n_results = inits.len();
+        Ok(Box::new(ParsedOp::new(Op::While { inits, cond, body }, n_results)))
+    }
+
+    /// `do [(%a, …)]`: one body argument per carried value, typed like its init.
+    fn while_body_args(&mut self, inits: &[Value]) -> Result<Vec<(String, Type)>, TextError> {
         let do_token = self.cursor.peek_token().clone();
         self.cursor.expect_keyword("do")?;
-        let mut body_names = Vec::new();
+        let mut names = Vec::new();
         if self.cursor.eat_punct('(') {
             loop {
                 let (name, token) = self.cursor.expect_value_name()?;
                 self.names.claim(&name, &token)?;
-                body_names.push(name);
+                names.push(name);
                 if !self.cursor.eat_punct(',') {
                     self.cursor.expect_punct(')')?;
                     break;
                 }
             }
         }
-        if body_names.len() != iter_args.len() {
-            let (n_args, n_carried) = (body_names.len(), iter_args.len());
+        if names.len() != inits.len() {
+            let (n_args, n_carried) = (names.len(), inits.len());
             let message =
                 format!("the `while` body takes {n_args} values but the loop carries {n_carried}");
             return Err(Cursor::error_at(&do_token, message));
         }
-        let types = self.carried(&iter_args).into_iter().map(|(_, ty)| ty);
-        let body = self.func.create_block();
-        self.nested_block(body, body_names.into_iter().zip(types).collect())?;
-        let inits: Vec<Value> = iter_args.iter().map(|arg| arg.init).collect();
-        let n_results = inits.len();
-        Ok(ParsedOp::new(Op::While { inits, cond, body }, n_results))
+        Ok(names.into_iter().zip(inits.iter().map(|&init| self.type_of(init))).collect())
     }
 
     /// `if %c { … } else { … }`.
-    fn if_op(&mut self) -> Result<ParsedOp, TextError> {
+    fn if_op(&mut self) -> Result<Box<ParsedOp>, TextError> {
         let cond = self.use_value()?;
         let then_block = self.func.create_block();
         self.nested_block(then_block, Vec::new())?;
@@ -412,6 +457,6 @@ impl FnParser<'_> {
         let else_block = self.func.create_block();
         self.nested_block(else_block, Vec::new())?;
         let op = Op::If { cond, then_block, else_block };
-        Ok(ParsedOp { arity: Arity::Any, ..ParsedOp::new(op, 0) })
+        Ok(Box::new(ParsedOp { arity: Arity::Any, ..ParsedOp::new(op, 0) }))
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{IrEntity, VerifierDiagnostic, MAX_NESTING};
 use crate::entity::EntityRef;
-use crate::function::{Block, Function, Inst, InstData, Module, Value, ValueDef};
+use crate::function::{Block, Function, FunctionKind, Inst, InstData, Module, Value, ValueDef};
 use crate::ops::Op;
 use crate::printer::op_mnemonic;
 
@@ -159,7 +159,7 @@ impl<'a> Walker<'a> {
                 format!("has {} parameter names for {n_params} parameters", func.param_names.len());
             self.error(IrEntity::Function, message);
         }
-        if func.kind == crate::function::FunctionKind::Kernel && !func.result_types.is_empty() {
+        if func.kind == FunctionKind::Kernel && !func.result_types.is_empty() {
             self.error(IrEntity::Function, "is a kernel but has result types".into());
         }
     }

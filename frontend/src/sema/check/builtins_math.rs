@@ -33,7 +33,7 @@ impl FnCx<'_, '_> {
             );
             return Val::error();
         }
-        let Some((va, vb)) = self.unify(span, "where", &a, &b) else { return Val::error() };
+        let Some((va, vb)) = self.unify("where", &a, &b) else { return Val::error() };
         let (va, vb) = self.default_pair(&a, va, &b, vb);
         if va.is_error() || vb.is_error() {
             return Val::error();
@@ -52,10 +52,8 @@ impl FnCx<'_, '_> {
         if !(va.ty.is_untyped() && vb.ty.is_untyped()) {
             return (va, vb);
         }
-        let target = match joined_elem(va.ty.elem, vb.ty.elem) {
-            Elem::FloatLit => ScalarType::F32,
-            _ => ScalarType::I32,
-        };
+        let float = joined_elem(va.ty.elem, vb.ty.elem) == Elem::FloatLit;
+        let target = if float { ScalarType::F32 } else { ScalarType::I32 };
         let (Some(ea), Some(eb)) = (a.expr, b.expr) else { return (va, vb) };
         (self.coerce(ea, &va, target), self.coerce(eb, &vb, target))
     }
@@ -67,7 +65,7 @@ impl FnCx<'_, '_> {
         if a.val.is_error() || b.val.is_error() {
             return Val::error();
         }
-        let Some((va, vb)) = self.unify(span, builtin.name(), &a, &b) else { return Val::error() };
+        let Some((va, vb)) = self.unify(builtin.name(), &a, &b) else { return Val::error() };
         let elem = joined_elem(va.ty.elem, vb.ty.elem);
         if !elem.is_numeric() {
             let ty = va.ty.with_elem(elem);
@@ -77,7 +75,7 @@ impl FnCx<'_, '_> {
         let cv = match (va.cv, vb.cv) {
             (Some(Cv::Known(x)), Some(Cv::Known(y))) => Some(Cv::Known(pick(builtin, x, y))),
             (Some(_), Some(_)) => Some(Cv::Unknown),
-            _ => None,
+            (None, _) | (_, None) => None,
         };
         let operands = [Operand { val: va, ..a }, Operand { val: vb, ..b }];
         match self.broadcast_operands(span, &operands) {
@@ -92,7 +90,9 @@ impl FnCx<'_, '_> {
         let val = match (x.val.ty.elem, op) {
             (Elem::Error, _) => return Val::error(),
             (Elem::IntLit, UnaryOp::Abs) => self.coerce(self.arg(args, 0), &x.val, ScalarType::I32),
-            (Elem::IntLit | Elem::FloatLit, _) => self.coerce(self.arg(args, 0), &x.val, ScalarType::F32),
+            (Elem::IntLit | Elem::FloatLit, _) => {
+                self.coerce(self.arg(args, 0), &x.val, ScalarType::F32)
+            }
             (Elem::Scalar(s), _) if s.is_float() => x.val.clone(),
             (Elem::Scalar(s), UnaryOp::Abs) if s.is_int() => x.val.clone(),
             (Elem::Scalar(_) | Elem::Ptr(_) | Elem::Void, _) => {
@@ -121,15 +121,31 @@ impl FnCx<'_, '_> {
         let span = self.ast().expr_span(e);
         if x.val.ty.rank() == 0 {
             self.emit(
-                Diagnostic::error("E0310", format!("`{name}` of a scalar"), x.span, format!("this is `{}`", x.val.ty))
-                    .with_help("reductions and scans work on tiles of rank 1 or more"),
+                Diagnostic::error(
+                    "E0310",
+                    format!("`{name}` of a scalar"),
+                    x.span,
+                    format!("this is `{}`", x.val.ty),
+                )
+                .with_help("reductions and scans work on tiles of rank 1 or more"),
             );
             return None;
         }
         match x.val.ty.elem {
             Elem::Scalar(s) if s.is_int() || s.is_float() => Some(x.val.ty),
-            _ => {
-                self.bad_elem(span, name, &x.val.ty, "integer or float elements", "convert first, e.g. `x as i32`");
+            Elem::Scalar(_)
+            | Elem::Ptr(_)
+            | Elem::IntLit
+            | Elem::FloatLit
+            | Elem::Void
+            | Elem::Error => {
+                self.bad_elem(
+                    span,
+                    name,
+                    &x.val.ty,
+                    "integer or float elements",
+                    "convert first, e.g. `x as i32`",
+                );
                 None
             }
         }
@@ -140,7 +156,7 @@ impl FnCx<'_, '_> {
     fn axis_arg(&mut self, args: &BoundArgs, ty: &Ty, name: &str) -> Option<Option<usize>> {
         let Some(axis) = args.get(1) else { return Some(None) };
         match self.const_int(axis, &format!("the axis of `{name}`")) {
-            ConstInt::Known(v) if v >= 0 && (v as usize) < ty.rank() => Some(Some(v as usize)),
+            ConstInt::Known(v) if (0..ty.rank() as i128).contains(&v) => Some(Some(v as usize)),
             ConstInt::Known(v) => {
                 let span = self.ast().expr_span(axis);
                 self.emit(
@@ -163,7 +179,9 @@ impl FnCx<'_, '_> {
         let Some(ty) = self.reduced_operand(e, name, args) else { return Val::error() };
         let Some(axis) = self.axis_arg(args, &ty, name) else { return Val::error() };
         let shape: Vec<Dim> = match axis {
-            Some(axis) => ty.shape.iter().enumerate().filter(|(i, _)| *i != axis).map(|(_, d)| *d).collect(),
+            Some(axis) => {
+                ty.shape.iter().enumerate().filter(|(i, _)| *i != axis).map(|(_, d)| *d).collect()
+            }
             None => Vec::new(),
         };
         let elem = match op {
@@ -213,27 +231,41 @@ impl FnCx<'_, '_> {
             }
         }
         let Some(acc_elem) = self.dot_types(span, &a, &b) else { return Val::error() };
-        let (m, k1, k2, n) = (a.val.ty.shape[0], a.val.ty.shape[1], b.val.ty.shape[0], b.val.ty.shape[1]);
+        let (m, k1, k2, n) =
+            (a.val.ty.shape[0], a.val.ty.shape[1], b.val.ty.shape[0], b.val.ty.shape[1]);
         if !dims_match(k1, k2) {
             self.emit(
-                Diagnostic::error("E0303", format!("`dot` inner dimensions differ: {k1} and {k2}"), span, "K must agree")
-                    .with_label(a.span, format!("this is `{}`", a.val.ty))
-                    .with_label(b.span, format!("this is `{}`", b.val.ty)),
+                Diagnostic::error(
+                    "E0303",
+                    format!("`dot` inner dimensions differ: {k1} and {k2}"),
+                    span,
+                    "K must agree",
+                )
+                .with_label(a.span, format!("this is `{}`", a.val.ty))
+                .with_label(b.span, format!("this is `{}`", b.val.ty)),
             );
             return Val::error();
         }
         let result = Ty { shape: vec![m, n], elem: Elem::Scalar(acc_elem) };
         if let Some(acc) = acc {
-            if acc.val.ty.elem != result.elem || !crate::sema::ty::shapes_match(&acc.val.ty.shape, &result.shape) {
+            if acc.val.ty.elem != result.elem
+                || !crate::sema::ty::shapes_match(&acc.val.ty.shape, &result.shape)
+            {
                 let code = if acc.val.ty.elem != result.elem { "E0213" } else { "E0303" };
                 self.emit(
                     Diagnostic::error(
                         code,
-                        format!("the accumulator of `dot` must be `{result}`, found `{}`", acc.val.ty),
+                        format!(
+                            "the accumulator of `dot` must be `{result}`, found `{}`",
+                            acc.val.ty
+                        ),
                         acc.span,
                         format!("expected `{result}`"),
                     )
-                    .with_help(format!("create it with `zeros({}, {acc_elem})`", ShapeDisplay(&result.shape))),
+                    .with_help(format!(
+                        "create it with `zeros({}, {acc_elem})`",
+                        ShapeDisplay(&result.shape)
+                    )),
                 );
                 return Val::error();
             }
@@ -245,12 +277,20 @@ impl FnCx<'_, '_> {
     }
 
     /// The accumulator type for `dot` inputs, checking they agree and are supported.
-    fn dot_types(&mut self, span: crate::ast::Span, a: &Operand, b: &Operand) -> Option<ScalarType> {
+    fn dot_types(
+        &mut self,
+        span: crate::ast::Span,
+        a: &Operand,
+        b: &Operand,
+    ) -> Option<ScalarType> {
         if a.val.ty.elem != b.val.ty.elem {
             self.emit(
                 Diagnostic::error(
                     "E0213",
-                    format!("`dot` operands have different element types `{}` and `{}`", a.val.ty.elem, b.val.ty.elem),
+                    format!(
+                        "`dot` operands have different element types `{}` and `{}`",
+                        a.val.ty.elem, b.val.ty.elem
+                    ),
                     span,
                     "element types differ",
                 )
@@ -260,11 +300,9 @@ impl FnCx<'_, '_> {
             );
             return None;
         }
-        let acc = match a.val.ty.elem {
-            Elem::Scalar(ScalarType::F16 | ScalarType::BF16 | ScalarType::F32) => ScalarType::F32,
-            Elem::Scalar(ScalarType::F64) => ScalarType::F64,
-            Elem::Scalar(ScalarType::I8) => ScalarType::I32,
-            _ => {
+        let acc = match a.val.ty.scalar_type().and_then(dot_accumulator) {
+            Some(acc) => acc,
+            None => {
                 self.emit(
                     Diagnostic::error(
                         "E0213",
@@ -272,7 +310,9 @@ impl FnCx<'_, '_> {
                         span,
                         "unsupported element type",
                     )
-                    .with_help("`dot` takes f16, bf16, f32, f64 or i8 operands; convert with `as f32`"),
+                    .with_help(
+                        "`dot` takes f16, bf16, f32, f64 or i8 operands; convert with `as f32`",
+                    ),
                 );
                 return None;
             }
@@ -294,13 +334,31 @@ fn pick(builtin: Builtin, x: ConstVal, y: ConstVal) -> ConstVal {
     if as_f64(y).is_nan() {
         return y;
     }
-    let x_wins = match (x, y) {
-        (ConstVal::Int(a), ConstVal::Int(b)) => (a >= b) == (builtin == Builtin::Maximum),
-        _ => (as_f64(x) >= as_f64(y)) == (builtin == Builtin::Maximum),
+    let x_greater = match (x, y) {
+        (ConstVal::Int(a), ConstVal::Int(b)) => a >= b,
+        (ConstVal::Int(_) | ConstVal::Float(_) | ConstVal::Bool(_), _) => as_f64(x) >= as_f64(y),
     };
+    let x_wins = x_greater == (builtin == Builtin::Maximum);
     if x_wins {
         x
     } else {
         y
+    }
+}
+
+/// The accumulator type of `dot` for operands of type `s`, if `dot` supports them.
+fn dot_accumulator(s: ScalarType) -> Option<ScalarType> {
+    match s {
+        ScalarType::F16 | ScalarType::BF16 | ScalarType::F32 => Some(ScalarType::F32),
+        ScalarType::F64 => Some(ScalarType::F64),
+        ScalarType::I8 => Some(ScalarType::I32),
+        ScalarType::Bool
+        | ScalarType::I16
+        | ScalarType::I32
+        | ScalarType::I64
+        | ScalarType::U8
+        | ScalarType::U16
+        | ScalarType::U32
+        | ScalarType::U64 => None,
     }
 }

@@ -46,17 +46,30 @@ impl FnCx<'_, '_> {
     }
 
     pub(super) fn atomic(&mut self, e: ExprId, builtin: Builtin, args: &BoundArgs) -> Val {
-        let Some((shape, pointee)) = self.access(e, builtin.name(), args) else { return Val::error() };
+        let Some((shape, pointee)) = self.access(e, builtin.name(), args) else {
+            return Val::error();
+        };
         if !(pointee.is_int() || pointee.is_float()) {
             let span = self.ast().expr_span(self.arg(args, 0));
-            self.bad_elem(span, builtin.name(), &Ty::rank0(Elem::Ptr(pointee)), "a pointer to integers or floats", "");
+            self.bad_elem(
+                span,
+                builtin.name(),
+                &Ty::rank0(Elem::Ptr(pointee)),
+                "a pointer to integers or floats",
+                "",
+            );
             return Val::error();
         }
         Val::of(Ty { shape, elem: Elem::Scalar(pointee) })
     }
 
     /// The shared checks of `store` and the atomics: pointer, value and mask.
-    fn access(&mut self, e: ExprId, name: &str, args: &BoundArgs) -> Option<(Vec<crate::sema::ty::Dim>, ScalarType)> {
+    fn access(
+        &mut self,
+        e: ExprId,
+        name: &str,
+        args: &BoundArgs,
+    ) -> Option<(Vec<crate::sema::ty::Dim>, ScalarType)> {
         let ptr = self.operand(args, 0);
         let value = self.operand(args, 1);
         let mask = args.get(2).map(|_| self.operand(args, 2));
@@ -111,7 +124,13 @@ impl FnCx<'_, '_> {
 
     /// A value stored, exchanged or substituted through a pointer to `pointee`: its
     /// element type must be the pointee type (literals adapt).
-    fn pointee_operand(&mut self, operand: Operand, pointee: ScalarType, role: &str, name: &str) -> Option<Operand> {
+    fn pointee_operand(
+        &mut self,
+        operand: Operand,
+        pointee: ScalarType,
+        role: &str,
+        name: &str,
+    ) -> Option<Operand> {
         if operand.val.is_error() {
             return None;
         }
@@ -123,7 +142,10 @@ impl FnCx<'_, '_> {
         if val.ty.elem != Elem::Scalar(pointee) {
             let mut diag = Diagnostic::error(
                 "E0210",
-                format!("the {role} of `{name}` must be `{pointee}` (the pointee type), found `{}`", val.ty),
+                format!(
+                    "the {role} of `{name}` must be `{pointee}` (the pointee type), found `{}`",
+                    val.ty
+                ),
                 operand.span,
                 format!("expected `{pointee}`"),
             );
@@ -159,8 +181,13 @@ impl FnCx<'_, '_> {
                 let call_span = self.ast().expr_span(e);
                 let spec = self.specialization_note();
                 self.emit(
-                    Diagnostic::error("E0405", format!("static assertion failed: {text}"), call_span, "false at compile time")
-                        .with_help(spec),
+                    Diagnostic::error(
+                        "E0405",
+                        format!("static assertion failed: {text}"),
+                        call_span,
+                        "false at compile time",
+                    )
+                    .with_help(spec),
                 );
             }
             Some(Cv::Known(_) | Cv::Unknown) => {}
@@ -173,7 +200,8 @@ impl FnCx<'_, '_> {
         if self.inst.specialization.is_empty() {
             return "the condition is evaluated when the kernel is specialized".to_string();
         }
-        let values: Vec<String> = self.inst.specialization.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+        let values: Vec<String> =
+            self.inst.specialization.iter().map(|(n, v)| format!("{n} = {v}")).collect();
         format!("evaluated with {}", values.join(", "))
     }
 
@@ -186,7 +214,10 @@ impl FnCx<'_, '_> {
                 self.emit(
                     Diagnostic::error(
                         "E0211",
-                        format!("the condition of `device_assert` must be `bool`, found `{}`", cond.val.ty),
+                        format!(
+                            "the condition of `device_assert` must be `bool`, found `{}`",
+                            cond.val.ty
+                        ),
                         cond.span,
                         "not a bool",
                     )

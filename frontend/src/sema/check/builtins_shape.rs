@@ -9,7 +9,9 @@ use crate::ast::{BinOp, Expr, ExprId};
 use crate::diag::Diagnostic;
 use crate::sema::builtins::{BoundArgs, Builtin};
 use crate::sema::consts::{eval_binary, ConstVal, Cv};
-use crate::sema::ty::{broadcasts_to, known_elements, Dim, Elem, ShapeDisplay, Ty, MAX_ARANGE_ELEMENTS};
+use crate::sema::ty::{
+    broadcasts_to, known_elements, Dim, Elem, ShapeDisplay, Ty, MAX_ARANGE_ELEMENTS,
+};
 use crate::sema::typed::Val;
 use tessera_ir::ScalarType;
 
@@ -79,19 +81,25 @@ impl FnCx<'_, '_> {
         let i32_ty = ScalarType::I32;
         match (start, end) {
             (ConstInt::Known(s), ConstInt::Known(t)) => {
-                let bad = if t <= s {
+                let fits_i32 = |v: i128| crate::sema::consts::fits(v, i32_ty);
+                let bad = if !fits_i32(s) || !fits_i32(t) {
+                    Some(format!("the bounds {s}..{t} do not fit `i32`"))
+                } else if t <= s {
                     Some(format!("the range {s}..{t} is empty"))
                 } else if t - s > MAX_ARANGE_ELEMENTS {
-                    Some(format!("the range {s}..{t} has {} elements, more than {MAX_ARANGE_ELEMENTS}", t - s))
-                } else if !crate::sema::consts::fits(s, i32_ty) || !crate::sema::consts::fits(t, i32_ty) {
-                    Some(format!("the bounds {s}..{t} do not fit `i32`"))
+                    Some(format!(
+                        "the range {s}..{t} has {} elements, more than {MAX_ARANGE_ELEMENTS}",
+                        t - s
+                    ))
                 } else {
                     None
                 };
                 if let Some(label) = bad {
                     self.emit(
                         Diagnostic::error("E0307", "invalid `arange` bounds", span, label)
-                            .with_help("`arange(start, end)` needs `start < end`, both `i32` constants"),
+                            .with_help(
+                                "`arange(start, end)` needs `start < end`, both `i32` constants",
+                            ),
                     );
                     return Val::error();
                 }
@@ -109,7 +117,7 @@ impl FnCx<'_, '_> {
         let dtype = self.dtype_arg(self.arg(args, 1));
         match (shape, dtype) {
             (Some(shape), Some(dtype)) => Val::of(Ty { shape, elem: Elem::Scalar(dtype) }),
-            _ => Val::error(),
+            (None, _) | (_, None) => Val::error(),
         }
     }
 
@@ -142,7 +150,10 @@ impl FnCx<'_, '_> {
             self.emit(
                 Diagnostic::error(
                     "E0200",
-                    format!("mismatched types: `full` of `{dtype}` with a `{}` value", value.val.ty),
+                    format!(
+                        "mismatched types: `full` of `{dtype}` with a value of type `{}`",
+                        value.val.ty
+                    ),
                     value.span,
                     format!("expected `{dtype}`"),
                 )
@@ -161,7 +172,7 @@ impl FnCx<'_, '_> {
         if a.val.is_error() || b.val.is_error() {
             return Val::error();
         }
-        let Some((va, vb)) = self.unify(span, "cdiv", &a, &b) else { return Val::error() };
+        let Some((va, vb)) = self.unify("cdiv", &a, &b) else { return Val::error() };
         let elem = super::ops::joined_elem(va.ty.elem, vb.ty.elem);
         if !elem.is_int_like() {
             let ty = va.ty.with_elem(elem);
@@ -185,7 +196,7 @@ impl FnCx<'_, '_> {
                 }
             }
             (Some(_), Some(_)) => Some(Cv::Unknown),
-            _ => None,
+            (None, _) | (_, None) => None,
         };
         Val { ty: Ty { shape, elem }, cv }
     }
@@ -202,7 +213,10 @@ impl FnCx<'_, '_> {
         let shape = self.shape_arg(self.arg(args, 1), "the shape of `reshape`");
         let (Some(shape), false) = (shape, x.is_error()) else { return Val::error() };
         let all_known = |s: &[Dim]| s.iter().all(|d| matches!(d, Dim::Known(_)));
-        if all_known(&shape) && all_known(&x.ty.shape) && known_elements(&shape) != known_elements(&x.ty.shape) {
+        if all_known(&shape)
+            && all_known(&x.ty.shape)
+            && known_elements(&shape) != known_elements(&x.ty.shape)
+        {
             let span = self.ast().expr_span(e);
             self.emit(
                 Diagnostic::error(
@@ -215,7 +229,9 @@ impl FnCx<'_, '_> {
                     span,
                     format!("`{}` has {} elements", x.ty, known_elements(&x.ty.shape)),
                 )
-                .with_help("`reshape` keeps the element count; use `broadcast_to` to repeat values"),
+                .with_help(
+                    "`reshape` keeps the element count; use `broadcast_to` to repeat values",
+                ),
             );
             return Val::error();
         }
@@ -253,7 +269,12 @@ impl FnCx<'_, '_> {
     fn perm_arg(&mut self, expr: ExprId) -> Option<Vec<usize>> {
         let Expr::List(items) = &self.ast().exprs[expr] else {
             let span = self.ast().expr_span(expr);
-            self.emit(Diagnostic::error("E0305", "the permutation must be a list", span, "expected `[p0, p1, …]`"));
+            self.emit(Diagnostic::error(
+                "E0305",
+                "the permutation must be a list",
+                span,
+                "expected `[p0, p1, …]`",
+            ));
             return None;
         };
         let mut perm = Vec::new();

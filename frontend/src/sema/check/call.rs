@@ -3,7 +3,7 @@
 
 use super::types::{cast_help, Mismatch, Pattern};
 use super::{Cx, FnCx, MAX_HELPER_DEPTH};
-use crate::ast::{CallArg, Expr, ExprId, Ident, Param, Span};
+use crate::ast::{CallArg, Expr, ExprId, Ident, Param, Span, TypeExprKind};
 use crate::diag::Diagnostic;
 use crate::sema::builtins::{bind_args, BoundArgs, Builtin, ParamSpec, Signature};
 use crate::sema::consts::{convert_literal, ConstVal, Cv};
@@ -36,10 +36,16 @@ impl FnCx<'_, '_> {
             return self.helper_call(e, item, callee, args);
         }
         let diag = if self.cx.items.kernel_names.contains_key(name) {
-            Diagnostic::error("E0108", format!("kernel `{name}` cannot be called"), callee.span, "a kernel")
-                .with_help("kernels are launched, not called; move the shared code into a helper `fn`")
+            Diagnostic::error(
+                "E0108",
+                format!("kernel `{name}` cannot be called"),
+                callee.span,
+                "a kernel",
+            )
+            .with_help("kernels are launched, not called; move the shared code into a helper `fn`")
         } else {
-            let mut candidates: Vec<&str> = self.cx.items.helpers.keys().map(String::as_str).collect();
+            let mut candidates: Vec<&str> =
+                self.cx.items.helpers.keys().map(String::as_str).collect();
             for builtin in Builtin::names() {
                 candidates.push(builtin);
             }
@@ -82,7 +88,13 @@ impl FnCx<'_, '_> {
     }
 
     /// Binds a call's arguments; on failure checks them loosely and returns `None`.
-    pub fn bind_call(&mut self, sig: &Signature<'_>, callee: &Ident, args: &[CallArg], call_span: Span) -> Option<BoundArgs> {
+    pub fn bind_call(
+        &mut self,
+        sig: &Signature<'_>,
+        callee: &Ident,
+        args: &[CallArg],
+        call_span: Span,
+    ) -> Option<BoundArgs> {
         let ast = self.ast();
         let mut diags = Vec::new();
         let bound = bind_args(sig, &callee.name, args, |e| ast.expr_span(e), call_span, &mut diags);
@@ -95,7 +107,13 @@ impl FnCx<'_, '_> {
         bound
     }
 
-    fn builtin_call(&mut self, e: ExprId, builtin: Builtin, callee: &Ident, args: &[CallArg]) -> Val {
+    fn builtin_call(
+        &mut self,
+        e: ExprId,
+        builtin: Builtin,
+        callee: &Ident,
+        args: &[CallArg],
+    ) -> Val {
         let span = self.ast().expr_span(e);
         let Some(bound) = self.bind_call(&builtin.signature(), callee, args, span) else {
             return Val::error();
@@ -159,23 +177,32 @@ impl FnCx<'_, '_> {
     }
 
     /// A const helper argument: a known (or, while checking, unknown) constant.
-    fn const_arg(&mut self, arg: ExprId, val: &Val, param: &Param, helper: &str) -> Option<Option<i128>> {
+    fn const_arg(
+        &mut self,
+        arg: ExprId,
+        val: &Val,
+        param: &Param,
+        helper: &str,
+    ) -> Option<Option<i128>> {
         let span = self.ast().expr_span(arg);
         let what = format!("the argument for const parameter `{}` of `{helper}`", param.name.name);
-        let ty = match param.ty.as_ref().map(|t| &t.kind) {
-            Some(crate::ast::TypeExprKind::Scalar(s)) if s.is_int() || s.is_bool() => *s,
-            _ => return None,
-        };
+        // The declaration was checked with the items; an invalid one was reported.
+        let ty = const_type(param)?;
         match val.cv {
             Some(Cv::Known(v)) => {
-                let converted = if val.ty.is_untyped() { convert_literal(v, ty).ok() } else { Some(v) };
+                let converted =
+                    if val.ty.is_untyped() { convert_literal(v, ty).ok() } else { Some(v) };
                 match converted {
-                    Some(ConstVal::Int(i)) if val.ty.elem.is_int_like() && crate::sema::consts::fits(i, ty) => Some(Some(i)),
+                    Some(ConstVal::Int(i))
+                        if val.ty.elem.is_int_like() && crate::sema::consts::fits(i, ty) =>
+                    {
+                        Some(Some(i))
+                    }
                     Some(ConstVal::Bool(b)) if ty.is_bool() => Some(Some(i128::from(b))),
-                    _ => {
+                    Some(ConstVal::Int(_) | ConstVal::Bool(_) | ConstVal::Float(_)) | None => {
                         self.emit(Diagnostic::error(
                             "E0207",
-                            format!("{what} must be a `{ty}`"),
+                            format!("{what} must be of type `{ty}`"),
                             span,
                             format!("this is `{}`", val.ty),
                         ));
@@ -215,7 +242,9 @@ impl FnCx<'_, '_> {
         };
         let mut tys = Vec::new();
         let mut exprs = Vec::new();
-        for ((arg, val), (param, pattern)) in runtime_args.iter().zip(runtime_params.iter().zip(&patterns)) {
+        for ((arg, val), (param, pattern)) in
+            runtime_args.iter().zip(runtime_params.iter().zip(&patterns))
+        {
             match self.match_pattern(*arg, val, pattern) {
                 Ok(v) => tys.push(v.ty),
                 Err(Mismatch::Reported) => return None,
@@ -235,7 +264,8 @@ impl FnCx<'_, '_> {
         self.cx.instances.push(Instance::new(InstanceKind::Helper, item, name.clone()));
         self.cx.helper_keys.insert(key, id);
         let arg_list: Vec<String> = tys.iter().map(Ty::to_string).collect();
-        let note = format!("in `{}` instantiated here with ({})", decl.name.name, arg_list.join(", "));
+        let note =
+            format!("in `{}` instantiated here with ({})", decl.name.name, arg_list.join(", "));
         self.cx.depth += 1;
         self.cx.nesting += 1;
         let mut helper = helper_fn_cx(self.cx, item, &const_args, Some((call_span, note)));
@@ -254,7 +284,14 @@ impl FnCx<'_, '_> {
         Some((id, exprs))
     }
 
-    fn helper_arg_mismatch(&mut self, arg: ExprId, val: &Val, param: &Param, pattern: &Pattern, helper: &str) {
+    fn helper_arg_mismatch(
+        &mut self,
+        arg: ExprId,
+        val: &Val,
+        param: &Param,
+        pattern: &Pattern,
+        helper: &str,
+    ) {
         let span = self.ast().expr_span(arg);
         let accepts = match pattern {
             Pattern::Scalar(s) => format!("`{s}` values of any shape"),
@@ -264,7 +301,10 @@ impl FnCx<'_, '_> {
         };
         let mut diag = Diagnostic::error(
             "E0207",
-            format!("argument `{}` of `{helper}` expects {accepts}, found `{}`", param.name.name, val.ty),
+            format!(
+                "argument `{}` of `{helper}` expects {accepts}, found `{}`",
+                param.name.name, val.ty
+            ),
             span,
             format!("this is `{}`", val.ty),
         )
@@ -311,10 +351,7 @@ fn helper_fn_cx<'c, 'a>(
     let mut f = FnCx::new(cx, inst, origin);
     let const_params = decl.params.iter().filter(|p| p.is_const);
     for (param, value) in const_params.zip(const_args) {
-        let ty = match param.ty.as_ref().map(|t| &t.kind) {
-            Some(crate::ast::TypeExprKind::Scalar(s)) => *s,
-            _ => continue,
-        };
+        let Some(ty) = const_type(param) else { continue };
         let cv = match value {
             Some(v) if ty.is_bool() => Cv::Known(ConstVal::Bool(*v != 0)),
             Some(v) => Cv::Known(ConstVal::Int(*v)),
@@ -323,4 +360,12 @@ fn helper_fn_cx<'c, 'a>(
         f.bind(&param.name, Ty::scalar(ty), Some(cv), BindingKind::ConstParam);
     }
     f
+}
+
+/// The type of a const parameter, if it is a valid one (integer or bool scalar).
+fn const_type(param: &Param) -> Option<tessera_ir::ScalarType> {
+    match &param.ty.as_ref()?.kind {
+        TypeExprKind::Scalar(s) if s.is_int() || s.is_bool() => Some(*s),
+        TypeExprKind::Scalar(_) | TypeExprKind::Ptr(_) | TypeExprKind::Tile { .. } => None,
+    }
 }

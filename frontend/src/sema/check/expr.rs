@@ -14,6 +14,7 @@ use crate::sema::consts::{cast_const, ConstVal, Cv};
 use crate::sema::scope::did_you_mean;
 use crate::sema::ty::{Dim, Elem, Ty};
 use crate::sema::typed::Val;
+use crate::sema::walk::spine_child;
 
 impl FnCx<'_, '_> {
     /// Checks an expression; records and returns its type and const value.
@@ -30,25 +31,9 @@ impl FnCx<'_, '_> {
         let ast = self.ast();
         let mut spine = Vec::new();
         let mut cur = root;
-        loop {
-            match &ast.exprs[cur] {
-                Expr::Binary { lhs: inner, .. }
-                | Expr::Unary { arg: inner, .. }
-                | Expr::Cast { arg: inner, .. }
-                | Expr::Paren(inner)
-                | Expr::Index { base: inner, .. } => {
-                    spine.push(cur);
-                    cur = *inner;
-                }
-                Expr::Int(_)
-                | Expr::Float(_)
-                | Expr::Bool(_)
-                | Expr::Str(_)
-                | Expr::Name(_)
-                | Expr::DType(_)
-                | Expr::List(_)
-                | Expr::Call { .. } => break,
-            }
+        while let Some(inner) = spine_child(&ast.exprs[cur]) {
+            spine.push(cur);
+            cur = inner;
         }
         let mut val = self.leaf(cur);
         self.inst.exprs.insert(cur, val.clone());
@@ -75,7 +60,9 @@ impl FnCx<'_, '_> {
             },
             Expr::Name(ident) => self.name_ref(e, ident),
             Expr::Call { callee, args } => self.call(e, callee, args),
-            Expr::Str(_) => self.not_a_value(e, "a string literal is only allowed as an assert message"),
+            Expr::Str(_) => {
+                self.not_a_value(e, "a string literal is only allowed as an assert message")
+            }
             Expr::DType(s) => {
                 let message = format!("`{s}` is a type, not a value; to convert, write `x as {s}`");
                 self.not_a_value(e, &message)

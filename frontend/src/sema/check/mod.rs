@@ -17,7 +17,9 @@ mod call;
 mod coerce;
 mod constexpr;
 mod expr;
+mod loops;
 mod ops;
+mod returns;
 mod stmt;
 mod types;
 
@@ -199,7 +201,13 @@ impl<'c, 'a> FnCx<'c, 'a> {
     /// Binds `ident` to a new binding in the innermost scope.
     fn bind(&mut self, ident: &Ident, ty: Ty, cv: Option<Cv>, kind: BindingKind) -> BindingId {
         let id = BindingId(self.inst.bindings.len() as u32);
-        self.inst.bindings.push(Binding { name: ident.name.clone(), span: ident.span, ty, cv, kind });
+        self.inst.bindings.push(Binding {
+            name: ident.name.clone(),
+            span: ident.span,
+            ty,
+            cv,
+            kind,
+        });
         self.scopes.bind(&ident.name, id);
         id
     }

@@ -35,10 +35,11 @@ impl FnCx<'_, '_> {
         if matches!(lhs.val.ty.elem, Elem::Ptr(_)) || matches!(rhs.val.ty.elem, Elem::Ptr(_)) {
             return self.pointer_arith(span, op, &lhs, &rhs);
         }
-        let Some((l, r)) = self.unify(span, op.symbol(), &lhs, &rhs) else { return Val::error() };
+        let Some((l, r)) = self.unify(op.symbol(), &lhs, &rhs) else { return Val::error() };
         let elem = joined_elem(l.ty.elem, r.ty.elem);
         if let Err((message, help)) = operator_accepts(op, elem) {
-            let mut diag = Diagnostic::error("E0201", message, span, format!("`{}` on `{elem}`", op.symbol()));
+            let mut diag =
+                Diagnostic::error("E0201", message, span, format!("`{}` on `{elem}`", op.symbol()));
             if !help.is_empty() {
                 diag = diag.with_help(help);
             }
@@ -71,8 +72,13 @@ impl FnCx<'_, '_> {
             ConstError::Overflow(_) | ConstError::ShiftAmount(_) => "E0404",
         };
         self.emit(
-            Diagnostic::error(code, format!("constant evaluation failed: {err}"), span, err.to_string())
-                .with_help("this expression is computed at compile time from constants"),
+            Diagnostic::error(
+                code,
+                format!("constant evaluation failed: {err}"),
+                span,
+                err.to_string(),
+            )
+            .with_help("this expression is computed at compile time from constants"),
         );
     }
 
@@ -118,7 +124,7 @@ impl FnCx<'_, '_> {
 
     /// Brings two operands to one element type: an untyped literal takes the other's
     /// type; two typed values must already agree.
-    pub fn unify(&mut self, span: Span, what: &str, a: &Operand, b: &Operand) -> Option<(Val, Val)> {
+    pub fn unify(&mut self, what: &str, a: &Operand, b: &Operand) -> Option<(Val, Val)> {
         let (ea, eb) = (a.val.ty.elem, b.val.ty.elem);
         if ea == eb || (a.val.ty.is_untyped() && b.val.ty.is_untyped()) {
             return Some((a.val.clone(), b.val.clone()));
@@ -132,8 +138,16 @@ impl FnCx<'_, '_> {
                 let coerced = self.coerce_operand(b, t)?;
                 Some((a.val.clone(), coerced))
             }
-            _ => {
-                self.mismatch(span, what, a, b);
+            (
+                Elem::Scalar(_)
+                | Elem::Ptr(_)
+                | Elem::IntLit
+                | Elem::FloatLit
+                | Elem::Void
+                | Elem::Error,
+                _,
+            ) => {
+                self.mismatch(what, a, b);
                 None
             }
         }
@@ -145,20 +159,29 @@ impl FnCx<'_, '_> {
         (!val.is_error()).then_some(val)
     }
 
-    /// Reports operands of different types.
-    pub fn mismatch(&mut self, span: Span, what: &str, a: &Operand, b: &Operand) {
+    /// Reports operands of different types, pointing at the right one.
+    pub fn mismatch(&mut self, what: &str, a: &Operand, b: &Operand) {
         let (ta, tb) = (&a.val.ty, &b.val.ty);
         let mut diag = Diagnostic::error(
             "E0200",
-            format!("mismatched types: `{}` and `{}`", ta.elem, tb.elem),
-            span,
-            format!("`{what}` needs operands of one type"),
+            format!("mismatched types: `{what}` of `{}` and `{}`", ta.elem, tb.elem),
+            b.span,
+            format!("this is `{tb}`"),
         )
-        .with_label(a.span, format!("this is `{ta}`"))
-        .with_label(b.span, format!("this is `{tb}`"));
-        if let (Elem::Scalar(_), Elem::Scalar(s)) = (ta.elem, tb.elem) {
+        .with_label(a.span, format!("this is `{ta}`"));
+        if let (Elem::Scalar(sa), Elem::Scalar(sb)) = (ta.elem, tb.elem) {
+            // Suggest converting toward floats, then toward the wider type, else the
+            // right operand to the left one's type.
+            let a_wins = (sa.is_float(), sa.bits()) >= (sb.is_float(), sb.bits());
+            let (other, target) = if a_wins { (b, sa) } else { (a, sb) };
+            let snippet = self.cx.snippet(other.span);
+            let shown = if snippet.chars().count() > 24 || snippet.contains(' ') {
+                format!("({snippet})")
+            } else {
+                snippet
+            };
             diag = diag.with_help(format!(
-                "there are no implicit conversions; cast one side, e.g. `… as {s}`"
+                "there are no implicit conversions; convert one side, e.g. `{shown} as {target}`"
             ));
         }
         self.emit(diag);
@@ -179,15 +202,18 @@ impl FnCx<'_, '_> {
                     let mut diag = Diagnostic::error(
                         "E0300",
                         format!("shapes {} cannot be broadcast together", shapes.join(" and ")),
-                        span,
-                        "incompatible shapes",
+                        operand.span,
+                        format!("this has shape {}", ShapeDisplay(&operand.val.ty.shape)),
                     )
                     .with_help(
                         "shapes are aligned on the right and each pair of dimensions must be \
                          equal or 1; `x[:, None]` adds a dimension",
                     );
-                    for o in &operands[..=i] {
-                        diag = diag.with_label(o.span, format!("this has shape {}", ShapeDisplay(&o.val.ty.shape)));
+                    for o in &operands[..i] {
+                        diag = diag.with_label(
+                            o.span,
+                            format!("this has shape {}", ShapeDisplay(&o.val.ty.shape)),
+                        );
                     }
                     self.emit(diag);
                     return None;
@@ -204,7 +230,22 @@ impl FnCx<'_, '_> {
         let allowed = match op {
             BinOp::Add => !matches!(offset.val.ty.elem, Elem::Ptr(_)),
             BinOp::Sub => lhs_is_ptr && !matches!(offset.val.ty.elem, Elem::Ptr(_)),
-            _ => false,
+            BinOp::Mul
+            | BinOp::Div
+            | BinOp::Rem
+            | BinOp::BitAnd
+            | BinOp::BitOr
+            | BinOp::BitXor
+            | BinOp::Shl
+            | BinOp::Shr
+            | BinOp::And
+            | BinOp::Or
+            | BinOp::Eq
+            | BinOp::Ne
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge => false,
         };
         if !allowed {
             self.emit(
@@ -228,7 +269,7 @@ impl FnCx<'_, '_> {
                     None => return Val::error(),
                 }
             }
-            _ => {
+            Elem::Scalar(_) | Elem::Ptr(_) | Elem::FloatLit | Elem::Void | Elem::Error => {
                 self.emit(
                     Diagnostic::error(
                         "E0201",
@@ -250,9 +291,10 @@ impl FnCx<'_, '_> {
 /// The element type of two unified operands (two untyped literals join to a float if
 /// either is one).
 pub fn joined_elem(a: Elem, b: Elem) -> Elem {
-    match (a, b) {
-        (Elem::FloatLit, Elem::IntLit) | (Elem::IntLit, Elem::FloatLit) => Elem::FloatLit,
-        _ => a,
+    if (a, b) == (Elem::IntLit, Elem::FloatLit) {
+        Elem::FloatLit
+    } else {
+        a
     }
 }
 

@@ -114,10 +114,14 @@ impl FnCx<'_, '_> {
             Pattern::Scalar(s) if val.ty.is_untyped() => self.coerce(expr, val, *s),
             Pattern::Scalar(s) if val.ty.elem == Elem::Scalar(*s) => val.clone(),
             Pattern::Ptr(s) if val.ty.elem == Elem::Ptr(*s) => val.clone(),
-            Pattern::Exact(ty) => match (ty.elem, val.ty.is_untyped()) {
-                (Elem::Scalar(s), true) if ty.shape.is_empty() => self.coerce(expr, val, s),
-                _ if ty.elem == val.ty.elem && shapes_match(&ty.shape, &val.ty.shape) => val.clone(),
-                _ => return Err(Mismatch::Type),
+            Pattern::Exact(ty) => match ty.scalar_type() {
+                Some(s) if val.ty.is_untyped() && ty.shape.is_empty() => self.coerce(expr, val, s),
+                Some(_) | None
+                    if ty.elem == val.ty.elem && shapes_match(&ty.shape, &val.ty.shape) =>
+                {
+                    val.clone()
+                }
+                Some(_) | None => return Err(Mismatch::Type),
             },
             Pattern::Scalar(_) | Pattern::Ptr(_) => return Err(Mismatch::Type),
         };
