@@ -1,1 +1,8 @@
-//! The optimizer: pass pipeline and e-graph rewriting. Empty until issue 3 starts its work; nothing here yet.
+//! The Tessera optimizer: a pass pipeline over the tile IR (`-O0`…`-O3`), the classic
+//! passes (inlining, canonicalization, constant folding, DCE, CSE, LICM, mask
+//! simplification) and e-graph rewriting with egg ([`egraph`]), extracted through a
+//! [`cost::CostModel`] that targets implement. Passes never name a target.
+
+pub mod cost;
+pub mod egraph;
+pub mod pipeline;

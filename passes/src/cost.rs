@@ -1,0 +1,1 @@
+//! STUB (being written): the CostModel trait targets implement, and a default model.
