@@ -1,11 +1,13 @@
 //! Snapshot tests over the kernel corpus, one `#[test]` per pipeline stage so a failure
-//! names the stage: `ast` and `ir` over `tests/kernels/ok/`, `diagnostics` over
+//! names the stage: `ast`, `ir` and `opt` (at -O2) over `tests/kernels/ok/`, `diagnostics` over
 //! `tests/kernels/err/` (each must produce at least one error). Snapshots live in
 //! `tests/snapshots/` and are reviewed before they are accepted.
 
 use std::path::Path;
 use tessera::frontend::{self, CompileOptions};
 use tessera::ir;
+use tessera_passes::cost::DefaultCostModel;
+use tessera_passes::pipeline::{optimize_module, OptLevel, PipelineOptions};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).expect("corpus file is readable UTF-8")
@@ -42,6 +44,21 @@ fn ir() {
         // The text form round-trips: print → parse → print is identical.
         let reparsed = ir::parse_module(&printed).expect("printed IR parses");
         ir::verify_module(&reparsed).expect("parsed IR verifies");
+        assert_eq!(ir::print_module(&reparsed), printed, "{}: round trip", path.display());
+        insta::assert_snapshot!(printed);
+    });
+}
+
+#[test]
+fn opt() {
+    insta::glob!("kernels/ok/*.tsr", |path| {
+        let text = read(path);
+        let mut module = frontend::compile(&text, &CompileOptions::default()).expect("compiles");
+        let options = PipelineOptions::for_level(OptLevel::O2);
+        optimize_module(&mut module, &options, &DefaultCostModel).expect("optimizes");
+        ir::verify_module(&module).expect("optimized IR verifies");
+        let printed = ir::print_module(&module);
+        let reparsed = ir::parse_module(&printed).expect("optimized IR parses");
         assert_eq!(ir::print_module(&reparsed), printed, "{}: round trip", path.display());
         insta::assert_snapshot!(printed);
     });

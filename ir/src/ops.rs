@@ -337,6 +337,11 @@ macro_rules! visit_operands {
                 $f(b);
                 $f(acc);
             }
+            Op::Fma { a, b, c } => {
+                $f(a);
+                $f(b);
+                $f(c);
+            }
             Op::Load { ptr, mask, other } => {
                 $f(ptr);
                 if let Some(m) = mask {
@@ -458,6 +463,13 @@ pub enum Op {
         b: Value,
         acc: Value,
     },
+    /// Float fused multiply-add `a * b + c`, elementwise, rounded once (not a source
+    /// builtin: the optimizer forms it under fast math). Operands have the result type.
+    Fma {
+        a: Value,
+        b: Value,
+        c: Value,
+    },
     /// Reads through a pointer (tile); masked-off lanes read `other` (or zero).
     Load {
         ptr: Value,
@@ -567,6 +579,7 @@ impl Op {
             | Op::Reduce { .. }
             | Op::Scan { .. }
             | Op::Dot { .. }
+            | Op::Fma { .. }
             | Op::Load { .. }
             | Op::Store { .. }
             | Op::Atomic { .. }
@@ -605,7 +618,8 @@ impl Op {
             | Op::PtrAdd { .. }
             | Op::Reduce { .. }
             | Op::Scan { .. }
-            | Op::Dot { .. } => true,
+            | Op::Dot { .. }
+            | Op::Fma { .. } => true,
             Op::Load { .. }
             | Op::Store { .. }
             | Op::Atomic { .. }

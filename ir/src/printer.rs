@@ -88,6 +88,7 @@ pub fn op_mnemonic(op: &Op) -> &'static str {
         Op::Reduce { .. } => "reduce",
         Op::Scan { .. } => "scan",
         Op::Dot { .. } => "dot",
+        Op::Fma { .. } => "fma",
         Op::Load { .. } => "load",
         Op::Store { .. } => "store",
         Op::Atomic { .. } => "atomic",
@@ -127,6 +128,7 @@ pub fn op_has_loc(op: &Op) -> bool {
         | Op::Reduce { .. }
         | Op::Scan { .. }
         | Op::Dot { .. }
+        | Op::Fma { .. }
         | Op::Call { .. }
         | Op::While { .. }
         | Op::If { .. }

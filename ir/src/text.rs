@@ -17,6 +17,7 @@
 //!           | UNARY v                            | BINARY v "," v      // exp %1, add %1, %2
 //!           | "cmp" PRED v "," v                 | "select" v "," v "," v
 //!           | "ptr_add" v "," v                  | "dot" v "," v "," v
+//!           | "fma" v "," v "," v
 //!           | "reduce" REDUCE v "," "axis" INT   | "scan" SCAN v "," "axis" INT
 //!           | "load" v ["," "mask" v] ["," "other" v]
 //!           | "store" v "," v ["," "mask" v]     | "atomic" ATOMIC v "," v ["," "mask" v]

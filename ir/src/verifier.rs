@@ -59,6 +59,7 @@
 //! - `scan`: axis < rank; result type = operand type (integer or float).
 //! - `dot`: `a: [M, K]`, `b: [K, N]`, `acc: [M, N]` = result type; `a` and `b`
 //!   share an element type; f16/bf16 → f32, f32 → f32, f64 → f64, i8 → i32.
+//! - `fma`: three operands and the result of one float type.
 //! - `load`: pointer elements `ptr<T>`; result `T` of the pointer's shape; `mask`
 //!   `bool` of that shape; `other` the result type.
 //! - `store`, `atomic`: value `T` of the pointer's shape; `mask` as for `load`;

@@ -5,4 +5,5 @@
 
 pub mod cost;
 pub mod egraph;
+pub mod passes;
 pub mod pipeline;

@@ -1,9 +1,12 @@
 //! `tessera emit --stage ast|ir FILE`: print a pipeline stage.
 
 use super::common::{compile, compile_options, read_source, report, FilePath};
-use anyhow::Result;
+use super::opt::OptArgs;
+use anyhow::{bail, Result};
 use std::process::ExitCode;
 use tessera::frontend;
+use tessera_passes::cost::DefaultCostModel;
+use tessera_passes::pipeline::{optimize_module, pass_names};
 
 /// Pipeline stages that can be printed.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,6 +15,8 @@ pub enum Stage {
     Ast,
     /// The tile IR of each specialized kernel and the helpers it calls.
     Ir,
+    /// The tile IR after the optimizer (-O2 unless -O says otherwise).
+    Opt,
 }
 
 /// Print one stage of the pipeline for a kernel file.
@@ -20,7 +25,10 @@ pub enum Stage {
 Examples:
   tessera emit --stage ast tests/kernels/ok/softmax.tsr
   tessera emit --stage ir tests/kernels/ok/softmax.tsr -D BLOCK=128
-  tessera emit --stage ir tests/kernels/ok/matmul.tsr --kernel matmul -D BLOCK_M=32")]
+  tessera emit --stage ir tests/kernels/ok/matmul.tsr --kernel matmul -D BLOCK_M=32
+  tessera emit --stage opt -O3 tests/kernels/ok/softmax.tsr --time-passes
+  tessera emit --stage opt tests/kernels/ok/matmul.tsr --passes inline,licm --print-after all
+  tessera emit --stage opt tests/kernels/ok/layernorm.tsr --fast-math")]
 pub struct EmitArgs {
     /// The stage to print.
     #[arg(long, value_enum)]
@@ -33,6 +41,14 @@ pub struct EmitArgs {
     /// Only this kernel (default: every kernel in the file).
     #[arg(long)]
     pub kernel: Option<String>,
+    #[command(flatten)]
+    pub opt: OptArgs,
+    /// With --stage opt: print the IR after this pass too ("all" for every pass).
+    #[arg(long, value_name = "PASS")]
+    pub print_after: Option<String>,
+    /// With --stage opt: print a table of passes with times, op counts and e-graph stats (to stderr).
+    #[arg(long)]
+    pub time_passes: bool,
 }
 
 /// Runs `emit`.
@@ -52,6 +68,31 @@ pub fn run(args: &EmitArgs) -> Result<ExitCode> {
             let Some(module) = compile(&source, &options) else {
                 return Ok(ExitCode::from(1));
             };
+            print!("{}", tessera::ir::print_module(&module));
+        }
+        Stage::Opt => {
+            let options = compile_options(&args.define, args.kernel.as_deref())?;
+            let Some(mut module) = compile(&source, &options) else {
+                return Ok(ExitCode::from(1));
+            };
+            let mut pipeline = args.opt.pipeline_options()?;
+            if let Some(pass) = &args.print_after {
+                if pass != "all" && !pass_names().contains(&pass.as_str()) {
+                    bail!(
+                        "--print-after: unknown pass '{pass}' (passes: all, {})",
+                        pass_names().join(", ")
+                    );
+                }
+                pipeline.print_after = Some(pass.clone());
+            }
+            pipeline.time_passes = args.time_passes;
+            let report = optimize_module(&mut module, &pipeline, &DefaultCostModel)?;
+            for (pass, text) in &report.printed {
+                println!("// ----- IR after {pass} -----\n{text}");
+            }
+            if args.time_passes {
+                eprint!("{}", report.render_time_passes());
+            }
             print!("{}", tessera::ir::print_module(&module));
         }
     }

@@ -8,6 +8,8 @@ mod common;
 mod demo;
 mod emit;
 mod explain;
+mod explain_opt;
+mod opt;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +24,8 @@ Examples:
   tessera emit --stage ir tests/kernels/ok/softmax.tsr -D BLOCK=128
   tessera run tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 \\
       --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
+  tessera emit --stage opt -O3 tests/kernels/ok/softmax.tsr --time-passes
+  tessera explain-opt tests/kernels/ok/softmax.tsr --kernel softmax
   tessera explain E0101")]
 pub struct Cli {
     #[command(subcommand)]
@@ -36,6 +40,7 @@ pub enum Command {
     Emit(emit::EmitArgs),
     Run(run::RunArgs),
     Explain(explain::ExplainArgs),
+    ExplainOpt(explain_opt::ExplainOptArgs),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -47,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Emit(args) => emit::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::ExplainOpt(args) => explain_opt::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -4,11 +4,19 @@
 //!
 //! Every touchpoint of the interpreter API lives here, so the per-kernel tests only speak
 //! in `Vec<T>`s and plain Rust references.
+//!
+//! Every launch is also differential: [`try_run`] runs the module as compiled and as
+//! optimized at -O3, and requires bit-identical buffers (NaN compared as NaN) or the
+//! same error, so each corpus test checks the optimizer on all of its shapes.
 
 use half::{bf16, f16};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use tessera_frontend::{compile, render, CompileOptions};
 use tessera_ir::interp::{run_kernel, Buffer, KernelArg, LaunchOptions, Scalar};
 use tessera_ir::Module;
+use tessera_passes::cost::DefaultCostModel;
+use tessera_passes::pipeline::{optimize_module, OptLevel, PipelineOptions};
 
 pub use tessera_ir::interp::InterpError;
 
@@ -68,8 +76,30 @@ impl Launch {
     }
 }
 
-/// Runs `kernel` of `module` and returns the arguments afterwards (buffers hold results).
+/// Runs `kernel` of `module` and returns the arguments afterwards (buffers hold results),
+/// after checking that the -O3-optimized module gives bit-identical results.
 pub fn try_run(
+    module: &Module,
+    kernel: &str,
+    args: Vec<KernelArg>,
+    launch: Launch,
+) -> Result<Vec<KernelArg>, InterpError> {
+    let reference = run_module(module, kernel, args.clone(), launch);
+    // A starved fuel budget is about the unoptimized instruction count; skip the comparison.
+    if !matches!(reference, Err(InterpError::FuelExhausted { .. })) {
+        let optimized = run_module(&optimized(module), kernel, args, launch);
+        match (&reference, &optimized) {
+            (Ok(want), Ok(got)) => assert_same_args(kernel, want, got),
+            (Err(want), Err(got)) => {
+                assert_eq!(want.to_string(), got.to_string(), "{kernel}: -O3 fails differently")
+            }
+            (want, got) => panic!("{kernel}: unoptimized gives {want:?} but -O3 gives {got:?}"),
+        }
+    }
+    reference
+}
+
+fn run_module(
     module: &Module,
     kernel: &str,
     mut args: Vec<KernelArg>,
@@ -79,6 +109,41 @@ pub fn try_run(
         LaunchOptions { grid: launch.grid, fuel: launch.fuel, check_asserts: launch.check_asserts };
     run_kernel(module, kernel, &mut args, &options)?;
     Ok(args)
+}
+
+/// `module` optimized at -O3, cached by its printed text.
+fn optimized(module: &Module) -> Module {
+    static CACHE: OnceLock<Mutex<HashMap<String, Module>>> = OnceLock::new();
+    let key = tessera_ir::print_module(module);
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().expect("cache lock").get(&key) {
+        return hit.clone();
+    }
+    let mut optimized = module.clone();
+    let options = PipelineOptions::for_level(OptLevel::O3);
+    optimize_module(&mut optimized, &options, &DefaultCostModel)
+        .unwrap_or_else(|e| panic!("-O3 failed: {e}\n{key}"));
+    cache.lock().expect("cache lock").insert(key, optimized.clone());
+    optimized
+}
+
+/// Buffers equal bit for bit, except that any NaN equals any NaN (payloads are unspecified).
+fn assert_same_args(kernel: &str, want: &[KernelArg], got: &[KernelArg]) {
+    for (index, (w, g)) in want.iter().zip(got).enumerate() {
+        let (KernelArg::Buffer(w), KernelArg::Buffer(g)) = (w, g) else { continue };
+        assert_eq!(w.dtype(), g.dtype(), "{kernel}: argument {index} changed type");
+        if !w.dtype().is_float() {
+            assert!(w == g, "{kernel}: -O3 differs in integer argument {index}");
+            continue;
+        }
+        // Float widths up to f64 convert to f64 exactly, so comparing bits there is exact.
+        let (wv, gv) = (w.to_f64_vec(), g.to_f64_vec());
+        for (i, (a, b)) in wv.iter().zip(&gv).enumerate() {
+            let same = (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits();
+            assert!(same, "{kernel}: -O3 differs in argument {index} at [{i}]: {a:?} vs {b:?}");
+        }
+        assert_eq!(wv.len(), gv.len());
+    }
 }
 
 /// [`try_run`], failing the test on an interpreter error.

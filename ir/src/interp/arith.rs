@@ -1,4 +1,4 @@
-//! Elementwise ops: `unary`, `binary`, `cmp`, `select`.
+//! Elementwise ops: `unary`, `binary`, `cmp`, `select`, `fma`.
 //!
 //! Operands have identical types (the front end inserts broadcasts). Integers wrap,
 //! divide by the RISC-V rules and shift modulo the width; floats follow [`Float`]
@@ -42,6 +42,26 @@ pub(crate) fn binary(
         float F => binary_float::<F>(op, typed(lhs)?, typed(rhs)?),
     )?;
     Ok(TileData::Scalars(result))
+}
+
+/// `fma`: `a * b + c` rounded once; all three operands have the (float) result type.
+pub(crate) fn fma(operands: [Operand<'_>; 3], ty: &Type) -> OpResult<TileData> {
+    let [(a, a_ty), (b, b_ty), (c, c_ty)] = operands;
+    ensure(a_ty == ty && b_ty == ty && c_ty == ty, || {
+        format!("fma of {a_ty}, {b_ty} and {c_ty} cannot produce {ty}")
+    })?;
+    let (a, b, c) = (a.buffer()?, b.buffer()?, c.buffer()?);
+    let result = with_kind!(a.dtype(),
+        bool => Err(undefined("fma", ScalarType::Bool)),
+        int I => Err(undefined("fma", I::DTYPE)),
+        float F => Ok(fma_float::<F>(typed(a)?, typed(b)?, typed(c)?)),
+    )?;
+    Ok(TileData::Scalars(result))
+}
+
+fn fma_float<F: Float>(a: &[F], b: &[F], c: &[F]) -> Buffer {
+    let result = a.iter().zip(b.iter().zip(c)).map(|(&a, (&b, &c))| a.fma_r(b, c)).collect();
+    F::into_buffer(result)
 }
 
 /// `cmp`: IEEE comparisons for floats (false with NaN except `ne`, `-0.0 == +0.0`),

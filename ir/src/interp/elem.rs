@@ -81,6 +81,8 @@ pub(crate) trait Float: Elem {
     fn div_r(self, rhs: Self) -> Self;
     /// `fmod` (exact, so no rounding question arises).
     fn rem_r(self, rhs: Self) -> Self;
+    /// Fused multiply-add `self * b + c` with one rounding of the exact result.
+    fn fma_r(self, b: Self, c: Self) -> Self;
     /// Sign flip (exact, also for NaN).
     fn neg(self) -> Self;
     fn is_nan(self) -> bool;
@@ -377,6 +379,11 @@ macro_rules! impl_half {
             fn rem_r(self, rhs: Self) -> Self {
                 <$t>::from_f32(self.to_f32() % rhs.to_f32())
             }
+            fn fma_r(self, b: Self, c: Self) -> Self {
+                // The product of two halves is exact in f64; the sum is rounded to odd
+                // there, so the final rounding to nearest-even is the only one.
+                $from_f64(float::exact_product_sum_odd(self.to_f64() * b.to_f64(), c.to_f64()))
+            }
             fn neg(self) -> Self {
                 -self
             }
@@ -443,6 +450,9 @@ macro_rules! impl_native_float {
             }
             fn rem_r(self, rhs: Self) -> Self {
                 self % rhs
+            }
+            fn fma_r(self, b: Self, c: Self) -> Self {
+                self.mul_add(b, c)
             }
             fn neg(self) -> Self {
                 -self

@@ -232,7 +232,8 @@ impl<'m> Machine<'m> {
             | Op::PtrAdd { .. }
             | Op::Reduce { .. }
             | Op::Scan { .. }
-            | Op::Dot { .. } => {
+            | Op::Dot { .. }
+            | Op::Fma { .. } => {
                 let result = single_result(&data.results).map_err(at)?;
                 let value =
                     self.eval_pure(frame, &data.op, frame.ty(result).map_err(at)?).map_err(at)?;
@@ -272,6 +273,7 @@ impl<'m> Machine<'m> {
             Op::Reduce { op, arg: a, axis } => reduce::reduce(*op, arg(a)?, *axis, ty)?,
             Op::Scan { op, arg: a, axis } => reduce::scan(*op, arg(a)?, *axis, ty)?,
             Op::Dot { a, b, acc } => reduce::dot(arg(a)?, arg(b)?, arg(acc)?, ty)?,
+            Op::Fma { a, b, c } => arith::fma([arg(a)?, arg(b)?, arg(c)?], ty)?,
             Op::Load { .. }
             | Op::Store { .. }
             | Op::Atomic { .. }

@@ -28,6 +28,33 @@ pub(crate) fn f64_to_f32_odd(value: f64) -> f32 {
     f32::from_bits(truncated.to_bits() | 1)
 }
 
+/// `product + addend` rounded to f64 *to odd*, for an exactly computed `product`.
+///
+/// The sum is split exactly into `hi + lo` (Knuth's TwoSum); when `lo` is not zero,
+/// `hi` is stepped toward zero if it rounded away, and its last bit is set. Rounding
+/// this to f16/bf16 (through [`f64_to_f32_odd`], since round-to-odd composes) rounds
+/// the exact `product + addend` once, which is what `fma` on half types requires.
+pub(crate) fn exact_product_sum_odd(product: f64, addend: f64) -> f64 {
+    let hi = product + addend;
+    if !hi.is_finite() {
+        return hi;
+    }
+    let rounded_addend = hi - product;
+    let rounded_product = hi - rounded_addend;
+    let lo = (product - rounded_product) + (addend - rounded_addend);
+    if lo == 0.0 {
+        return hi;
+    }
+    // `hi` is nonzero here (a zero sum is exact). Inexact: truncate toward zero,
+    // then mark the loss in the last bit.
+    let truncated = if lo.is_sign_negative() != hi.is_sign_negative() {
+        f64::from_bits(hi.to_bits() - 1)
+    } else {
+        hi
+    };
+    f64::from_bits(truncated.to_bits() | 1)
+}
+
 /// `value` rounded once to nearest-even f16.
 pub(crate) fn f64_to_f16(value: f64) -> f16 {
     f16::from_f32(f64_to_f32_odd(value))
@@ -240,6 +267,28 @@ mod tests {
         assert_eq!(f64_to_f16(-1e-300).to_bits(), 0x8000);
         assert_eq!(f64_to_bf16(2f64.powi(-134) + 2f64.powi(-170)).to_bits(), 1);
         assert!(f64_to_f16(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn half_fma_rounds_once() {
+        use crate::interp::elem::Float;
+        // 7 * (37/256) = 1 + 3 * 2^-8 is a bf16 tie; a tiny negative addend puts the
+        // exact result just below it, so it must round down. Rounding the sum to f64
+        // (or f32) first would lose the addend and round the tie to even (up).
+        let (a, b) = (bf16::from_f32(7.0), bf16::from_f32(37.0 / 256.0));
+        let c = -bf16::from_bits(1);
+        assert_eq!(a.fma_r(b, c), bf16::from_f32(1.0 + 2f32.powi(-7)));
+        assert_eq!(a.fma_r(b, -c), bf16::from_f32(1.0 + 2f32.powi(-6)));
+        assert_eq!(a.fma_r(b, bf16::ZERO), bf16::from_f32(1.0 + 2f32.powi(-6)));
+        // Signed zeros, infinities and NaN follow IEEE fma.
+        let (zero, neg_zero) = (f16::ZERO, f16::NEG_ZERO);
+        assert_eq!(neg_zero.fma_r(f16::ONE, neg_zero).to_bits(), f16::NEG_ZERO.to_bits());
+        assert_eq!(neg_zero.fma_r(f16::ONE, zero).to_bits(), f16::ZERO.to_bits());
+        assert!(f16::INFINITY.fma_r(zero, f16::ONE).is_nan());
+        assert!(f16::INFINITY.fma_r(f16::ONE, f16::NEG_INFINITY).is_nan());
+        assert_eq!(f16::MAX.fma_r(f16::MAX, f16::ONE), f16::INFINITY);
+        assert_eq!(exact_product_sum_odd(1.0, 2f64.powi(-80)), 1.0 + 2f64.powi(-52));
+        assert_eq!(exact_product_sum_odd(1.0, -(2f64.powi(-80))), 1.0 - 2f64.powi(-53));
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //!   order `-0.0 < +0.0`; `argmax`/`argmin` return the first extreme index in the same
 //!   order, NaN being the extreme.
 //! - `sum`, `cumsum` and `dot` use the orders and accumulators of `reduce.rs`.
+//! - `fma` rounds `a * b + c` once: `mul_add` for f32/f64; for f16/bf16 the product is
+//!   exact in f64 and the sum is rounded there to odd, so the final rounding is the only
+//!   one (see `float::exact_product_sum_odd`).
 //! - Casts: see `cast.rs` (truncating, saturating, NaN → 0 for float → int;
 //!   nearest-even otherwise).
 //! - Loads, stores and atomics check every active lane against its buffer; masked-off

@@ -95,6 +95,7 @@ impl Printer<'_> {
                 format!(" {}", self.value_list(&[*cond, *on_true, *on_false]))
             }
             Op::Dot { a, b, acc } => format!(" {}", self.value_list(&[*a, *b, *acc])),
+            Op::Fma { a, b, c } => format!(" {}", self.value_list(&[*a, *b, *c])),
             Op::Reduce { op, arg, axis } => {
                 format!(" {} {}, axis {axis}", op.name(), self.value_name(*arg))
             }

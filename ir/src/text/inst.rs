@@ -218,6 +218,10 @@ impl FnParser<'_> {
                 let [a, b, acc] = self.values()?;
                 Op::Dot { a, b, acc }
             }
+            "fma" => {
+                let [a, b, c] = self.values()?;
+                Op::Fma { a, b, c }
+            }
             "load" => self.load()?,
             "store" => {
                 let [ptr, value] = self.values()?;

@@ -13,6 +13,8 @@ enum Domain {
     Numeric,
     /// Integers and `bool`.
     IntOrBool,
+    /// Integers only (shifts: the interpreter defines no shift of `bool`).
+    Int,
     Float,
 }
 
@@ -21,6 +23,7 @@ impl Domain {
         match self {
             Domain::Numeric => scalar.is_int() || scalar.is_float(),
             Domain::IntOrBool => scalar.is_int() || scalar.is_bool(),
+            Domain::Int => scalar.is_int(),
             Domain::Float => scalar.is_float(),
         }
     }
@@ -29,6 +32,7 @@ impl Domain {
         match self {
             Domain::Numeric => "integer or float",
             Domain::IntOrBool => "integer or bool",
+            Domain::Int => "integer",
             Domain::Float => "float",
         }
     }
@@ -63,9 +67,8 @@ fn binary_domain(op: BinaryOp) -> Domain {
         | BinaryOp::Rem
         | BinaryOp::Max
         | BinaryOp::Min => Domain::Numeric,
-        BinaryOp::And | BinaryOp::Or | BinaryOp::Xor | BinaryOp::Shl | BinaryOp::Shr => {
-            Domain::IntOrBool
-        }
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => Domain::IntOrBool,
+        BinaryOp::Shl | BinaryOp::Shr => Domain::Int,
     }
 }
 
@@ -325,4 +328,13 @@ pub(super) fn dot(operands: [&Type; 3], result: &Type) -> Rule {
     };
     expect_type("the accumulator", acc, &Type::tile(vec![m, n], acc_scalar))?;
     expect_type("the result", result, acc)
+}
+
+/// `[a, b, c]` of `fma`: floats, all of the result type.
+pub(super) fn fma(operands: [&Type; 3], result: &Type) -> Rule {
+    let [a, b, c] = operands;
+    in_domain("fma", Domain::Float, a)?;
+    expect_type("the second operand", b, a)?;
+    expect_type("the addend", c, a)?;
+    expect_type("the result", result, a)
 }

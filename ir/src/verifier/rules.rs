@@ -55,6 +55,9 @@ impl<'a> Walker<'a> {
             Op::Dot { a, b, acc } => {
                 data_rules::dot([self.ty(*a)?, self.ty(*b)?, self.ty(*acc)?], one(&results)?)
             }
+            Op::Fma { a, b, c } => {
+                data_rules::fma([self.ty(*a)?, self.ty(*b)?, self.ty(*c)?], one(&results)?)
+            }
             Op::Load { ptr, mask, other } => {
                 let (mask, other) = (self.optional_ty(*mask)?, self.optional_ty(*other)?);
                 control_rules::load(self.ty(*ptr)?, mask, other, one(&results)?)

@@ -75,6 +75,7 @@ pub(super) fn owned_blocks(op: &Op) -> Vec<(Block, BlockRole)> {
         | Op::Reduce { .. }
         | Op::Scan { .. }
         | Op::Dot { .. }
+        | Op::Fma { .. }
         | Op::Load { .. }
         | Op::Store { .. }
         | Op::Atomic { .. }

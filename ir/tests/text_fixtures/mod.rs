@@ -183,7 +183,11 @@ pub fn every_op() -> Function {
         }
     }
     for op in BinaryOp::ALL {
-        let args: &[Value] = if op.is_bitwise() { &[ints, bools] } else { &[floats, ints] };
+        let args: &[Value] = match op {
+            BinaryOp::Shl | BinaryOp::Shr => &[ints],
+            _ if op.is_bitwise() => &[ints, bools],
+            _ => &[floats, ints],
+        };
         for &arg in args {
             b.binary(op, arg, arg);
         }
@@ -252,6 +256,10 @@ fn layout_ops(b: &mut Builder, floats: Value) {
         let zero = if acc == I32 { b.int(0, I32) } else { b.float(0.0, acc) };
         let acc_tile = b.splat(zero, &[4, 4]);
         b.op(Op::Dot { a, b: bt, acc: acc_tile }, tile(&[4, 4], acc));
+    }
+    for elem in [F16, BF16, F32, F64] {
+        let x = b.cast(wide, elem);
+        b.op(Op::Fma { a: x, b: x, c: x }, tile(&[4, 8], elem));
     }
 }
 

@@ -36,7 +36,8 @@ const DATA_CASES: &[Case] = &[
     ("unary result", "  %r = abs %t : tile<[4], i32>", "abs", "the result has type tile<[4], i32>"),
     ("binary operands", "  %r = add %t, %a : tile<[4], f32>", "add", "the right operand has type f32"),
     ("binary bitwise", "  %r = and %t, %t : tile<[4], f32>", "and", "`and` needs integer or bool"),
-    ("binary shift", "  %r = shl %a, %a : f32", "shl", "`shl` needs integer or bool"),
+    ("binary shift", "  %r = shl %a, %a : f32", "shl", "`shl` needs integer elements"),
+    ("bool shift", "  %r = shr %c, %c : bool", "shr", "`shr` needs integer elements"),
     ("binary arithmetic", "  %r = add %m, %m : tile<[4], bool>", "add", "`add` needs integer or float"),
     ("binary result", "  %r = mul %b, %b : i64", "mul", "the result has type i64, expected i32"),
     ("binary pointer", "  %r = max %q, %q : tile<[4], ptr<f32>>", "max", "has pointer type"),
@@ -79,6 +80,9 @@ const DATA_CASES: &[Case] = &[
         "dot",
         "the result has type tile<[4, 4], f64>",
     ),
+    ("fma ints", "  %r = fma %u, %u, %u : tile<[4], i32>", "fma", "`fma` needs float elements"),
+    ("fma operands", "  %r = fma %t, %t, %a : tile<[4], f32>", "fma", "the addend has type f32"),
+    ("fma result", "  %r = fma %a, %a, %a : f64", "fma", "the result has type f64, expected f32"),
 ];
 
 const MEMORY_CASES: &[Case] = &[
