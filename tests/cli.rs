@@ -31,7 +31,7 @@ const VECTOR_ADD: &str = "tests/kernels/ok/vector_add.tsr";
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for sub in ["check", "demo", "emit", "run", "explain"] {
+    for sub in ["check", "demo", "emit", "run", "explain", "explain-opt"] {
         let out = tessera(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help failed");
         assert!(stdout(&out).contains("Examples:"), "{sub} --help has no examples");
@@ -205,4 +205,46 @@ fn out_of_bounds_run_is_an_error_naming_the_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("out of bounds") && err.contains("line"), "{err}");
+}
+
+#[test]
+fn optimizer_stage_flags_and_explanations() {
+    let opt =
+        tessera(&["emit", "--stage", "opt", "-O3", "tests/kernels/ok/matmul.tsr", "--time-passes"]);
+    assert!(opt.status.success(), "{}", stderr(&opt));
+    assert!(stdout(&opt).contains("kernel @matmul"));
+    let table = stderr(&opt);
+    assert!(table.contains("egraph") && table.contains("saturated"), "{table}");
+    let limited = tessera(&[
+        "emit",
+        "--stage",
+        "opt",
+        "tests/kernels/ok/flash_attention.tsr",
+        "--egraph-node-limit",
+        "50",
+        "--time-passes",
+    ]);
+    assert!(limited.status.success());
+    assert!(stderr(&limited).contains("node limit"), "{}", stderr(&limited));
+    let bogus = tessera(&["emit", "--stage", "opt", VECTOR_ADD, "--passes", "bogus"]);
+    assert_eq!(bogus.status.code(), Some(1));
+    assert!(stderr(&bogus).contains("unknown pass 'bogus'"));
+    let after = tessera(&[
+        "emit",
+        "--stage",
+        "opt",
+        VECTOR_ADD,
+        "--passes",
+        "inline,cse",
+        "--print-after",
+        "cse",
+    ]);
+    assert!(stdout(&after).starts_with("// ----- IR after cse -----"), "{}", stdout(&after));
+    let explain = tessera(&["explain-opt", "tests/kernels/ok/matmul.tsr", "--kernel", "matmul"]);
+    assert!(explain.status.success());
+    assert!(
+        stdout(&explain).contains("=>") && stdout(&explain).contains("by "),
+        "{}",
+        stdout(&explain)
+    );
 }
