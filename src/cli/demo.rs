@@ -1,6 +1,7 @@
 //! `tessera demo`: compiles and runs real kernels from the corpus (built into the binary)
 //! on every target this build has, and checks each output against a plain-Rust
-//! reference computed here. Today the targets are: the reference interpreter.
+//! reference computed here. Today the targets are: the reference interpreter, on the IR
+//! as lowered and on the IR after the -O2 optimizer.
 
 use anyhow::{bail, Result};
 use std::process::ExitCode;
@@ -8,7 +9,9 @@ use std::time::Instant;
 use tessera::args::{random_buffer, HostArg, ShapedBuffer};
 use tessera::frontend::{self, CompileOptions};
 use tessera::ir::interp::{self, Buffer, KernelArg, LaunchOptions, Scalar};
-use tessera::ir::ScalarType;
+use tessera::ir::{Module, ScalarType};
+use tessera_passes::cost::DefaultCostModel;
+use tessera_passes::pipeline::{optimize_module, OptLevel, PipelineOptions};
 
 /// Run the built-in example kernels on every target and check them.
 #[derive(clap::Args, Debug)]
@@ -160,12 +163,28 @@ fn run_example(example: &Example) -> Result<bool> {
         Ok(module) => module,
         Err(d) => bail!("{}", frontend::render(&d, example.name, example.source, false)),
     };
-    let compile_time = started.elapsed();
+    let compile_time = started.elapsed().as_secs_f64();
+    let mut optimized = module.clone();
+    let started = Instant::now();
+    optimize_module(&mut optimized, &PipelineOptions::for_level(OptLevel::O2), &DefaultCostModel)?;
+    let optimize_time = compile_time + started.elapsed().as_secs_f64();
+    let plain = run_on_interpreter(example, &module, "interp -O0", compile_time)?;
+    let fast = run_on_interpreter(example, &optimized, "interp -O2", optimize_time)?;
+    Ok(plain && fast)
+}
+
+/// Launches `module` on the interpreter and compares with the reference; prints a row.
+fn run_on_interpreter(
+    example: &Example,
+    module: &Module,
+    target: &str,
+    compile_s: f64,
+) -> Result<bool> {
     let host_args = (example.args)();
     let mut kernel_args: Vec<KernelArg> = host_args.iter().map(HostArg::to_kernel_arg).collect();
     let launch = LaunchOptions { grid: example.grid, ..LaunchOptions::default() };
     let started = Instant::now();
-    interp::run_kernel(&module, example.kernel, &mut kernel_args, &launch)?;
+    interp::run_kernel(module, example.kernel, &mut kernel_args, &launch)?;
     let run_time = started.elapsed();
     let (index, want) = (example.reference)(&host_args);
     let KernelArg::Buffer(got) = &kernel_args[index] else { bail!("output is not a buffer") };
@@ -174,8 +193,8 @@ fn run_example(example: &Example) -> Result<bool> {
     println!(
         "{:<12} {:<12} {:>8.2}ms {:>8.1}ms {:>12.3e}  {}",
         example.name,
-        "interpreter",
-        compile_time.as_secs_f64() * 1e3,
+        target,
+        compile_s * 1e3,
         run_time.as_secs_f64() * 1e3,
         error,
         if ok { "ok" } else { "MISMATCH" },
