@@ -142,7 +142,7 @@ const FRAC_1_SQRT_PI: f64 = 0.5641895835477563;
 /// `|x| < 1`: the Maclaurin series, scaled by 2/sqrt(pi) in double-double;
 /// `1 <= |x| < 6`: `1 - erfc(|x|)` with erfc from Laplace's continued fraction,
 /// evaluated backward; `|x| >= 6`: ±1 (erfc(6) is below half an ulp of 1).
-pub(crate) fn erf(x: f64) -> f64 {
+pub fn erf(x: f64) -> f64 {
     if x.is_nan() {
         return x;
     }

@@ -67,6 +67,9 @@ mod value;
 mod tests;
 
 pub use error::{InterpError, MemAccess};
+/// The error function as the interpreter computes it in f64 (≤ 1 ulp), for targets and
+/// simulators that must round exactly as the interpreter does.
+pub use float::erf;
 pub use value::{Buffer, Scalar};
 
 use crate::function::Module;
