@@ -16,13 +16,18 @@ use crate::types::{ScalarType, Type};
 /// `unary`: the result has the operand's type.
 pub(crate) fn unary(op: UnaryOp, (arg, arg_ty): Operand<'_>, ty: &Type) -> OpResult<TileData> {
     ensure(arg_ty == ty, || format!("{} of {arg_ty} cannot produce {ty}", op.name()))?;
-    let buffer = arg.buffer()?;
-    let result = with_kind!(buffer.dtype(),
-        bool => unary_bool(op, buffer),
-        int I => unary_int::<I>(op, typed(buffer)?),
-        float F => unary_float::<F>(op, typed(buffer)?),
-    )?;
-    Ok(TileData::Scalars(result))
+    Ok(TileData::Scalars(unary_buffer(op, arg.buffer()?)?))
+}
+
+/// `op` applied to every element of `values`, with exactly the interpreter's semantics
+/// (for targets and simulators that must agree with it bit for bit). An op undefined
+/// on the element type (e.g. `exp` of an integer) is an error message.
+pub fn unary_buffer(op: UnaryOp, values: &Buffer) -> Result<Buffer, String> {
+    with_kind!(values.dtype(),
+        bool => unary_bool(op, values),
+        int I => unary_int::<I>(op, typed(values)?),
+        float F => unary_float::<F>(op, typed(values)?),
+    )
 }
 
 /// `binary`: both operands and the result have one type.
@@ -35,13 +40,28 @@ pub(crate) fn binary(
     ensure(lhs_ty == ty && rhs_ty == ty, || {
         format!("{} of {lhs_ty} and {rhs_ty} cannot produce {ty}", op.name())
     })?;
-    let (lhs, rhs) = (lhs.buffer()?, rhs.buffer()?);
-    let result = with_kind!(lhs.dtype(),
+    Ok(TileData::Scalars(binary_buffer(op, lhs.buffer()?, rhs.buffer()?)?))
+}
+
+/// `op` applied elementwise to two buffers of one type and length, with exactly the
+/// interpreter's semantics. Mismatched types or lengths, and ops undefined on the
+/// element type, are error messages.
+pub fn binary_buffer(op: BinaryOp, lhs: &Buffer, rhs: &Buffer) -> Result<Buffer, String> {
+    ensure(lhs.dtype() == rhs.dtype() && lhs.len() == rhs.len(), || {
+        format!(
+            "{} of {} x{} and {} x{}",
+            op.name(),
+            lhs.dtype(),
+            lhs.len(),
+            rhs.dtype(),
+            rhs.len()
+        )
+    })?;
+    with_kind!(lhs.dtype(),
         bool => binary_bool(op, typed(lhs)?, typed(rhs)?),
         int I => Ok(binary_int::<I>(op, typed(lhs)?, typed(rhs)?)),
         float F => binary_float::<F>(op, typed(lhs)?, typed(rhs)?),
-    )?;
-    Ok(TileData::Scalars(result))
+    )
 }
 
 /// `fma`: `a * b + c` rounded once; all three operands have the (float) result type.

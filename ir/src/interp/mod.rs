@@ -66,6 +66,7 @@ mod value;
 #[cfg(test)]
 mod tests;
 
+pub use arith::{binary_buffer, unary_buffer};
 pub use error::{InterpError, MemAccess};
 /// The error function as the interpreter computes it in f64 (≤ 1 ulp), for targets and
 /// simulators that must round exactly as the interpreter does.

@@ -23,7 +23,9 @@
 
 use tessera_ir::{CmpPred, Function, Inst, Op, Value};
 
-use super::util::{constant_of, int_value, scalar_of, uniform_constant, Substitution};
+use super::util::{
+    constant_of, int_value, scalar_of, structured, uniform_constant, Structured, Substitution,
+};
 
 /// Canonicalizes `func` (see the module docs); returns the number of rewrites.
 pub fn canonicalize(func: &mut Function) -> usize {
@@ -56,12 +58,12 @@ pub fn canonicalize(func: &mut Function) -> usize {
 /// its results in `subst`), or `None` to keep it.
 fn rewrite_control(func: &Function, inst: Inst, subst: &mut Substitution) -> Option<Vec<Inst>> {
     let data = &func.insts[inst];
-    match &data.op {
-        Op::If { cond, then_block, else_block } => {
-            let tessera_ir::Constant::Bool(taken) = constant_of(func, *cond)? else {
+    match structured(&data.op)? {
+        Structured::If { cond, then_block, else_block } => {
+            let tessera_ir::Constant::Bool(taken) = constant_of(func, cond)? else {
                 return None;
             };
-            let branch = if taken { *then_block } else { *else_block };
+            let branch = if taken { then_block } else { else_block };
             let (last, rest) = func.blocks[branch].insts.split_last()?;
             let Op::Yield { values } = &func.insts[*last].op else { return None };
             for (&result, &value) in data.results.iter().zip(values) {
@@ -69,10 +71,10 @@ fn rewrite_control(func: &Function, inst: Inst, subst: &mut Substitution) -> Opt
             }
             Some(rest.to_vec())
         }
-        Op::For { lower, upper, step, inits, .. } => {
-            let scalar = scalar_of(func, *lower)?;
+        Structured::For { lower, upper, step, inits, .. } => {
+            let scalar = scalar_of(func, lower)?;
             let bound = |value: Value| int_value(constant_of(func, value)?, scalar);
-            let (lower, upper, step) = (bound(*lower)?, bound(*upper)?, bound(*step)?);
+            let (lower, upper, step) = (bound(lower)?, bound(upper)?, bound(step)?);
             if step <= 0 || lower < upper {
                 return None;
             }
@@ -81,34 +83,7 @@ fn rewrite_control(func: &Function, inst: Inst, subst: &mut Substitution) -> Opt
             }
             Some(Vec::new())
         }
-        Op::While { .. } => None,
-        Op::Const { .. }
-        | Op::ProgramId { .. }
-        | Op::NumPrograms { .. }
-        | Op::Arange { .. }
-        | Op::Splat { .. }
-        | Op::ExpandDims { .. }
-        | Op::Broadcast { .. }
-        | Op::Reshape { .. }
-        | Op::Trans { .. }
-        | Op::Unary { .. }
-        | Op::Binary { .. }
-        | Op::Cmp { .. }
-        | Op::Select { .. }
-        | Op::Cast { .. }
-        | Op::PtrAdd { .. }
-        | Op::Reduce { .. }
-        | Op::Scan { .. }
-        | Op::Dot { .. }
-        | Op::Fma { .. }
-        | Op::Load { .. }
-        | Op::Store { .. }
-        | Op::Atomic { .. }
-        | Op::Call { .. }
-        | Op::Yield { .. }
-        | Op::Condition { .. }
-        | Op::Return { .. }
-        | Op::Assert { .. } => None,
+        Structured::While { .. } => None,
     }
 }
 

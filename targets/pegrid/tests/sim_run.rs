@@ -51,6 +51,77 @@ pe row=0 col=0:
     }
 
     #[test]
+    fn integer_elementwise_follows_the_interpreter() {
+        // i32 division by zero gives -1 and MIN / -1 gives MIN (the language's RISC-V
+        // rules); the add wraps. The simulator uses the interpreter's own code for these.
+        let text = "
+kernel idiv
+grid rows=1 cols=1
+buffer buf0 a i32[4]
+buffer buf1 b i32[4]
+buffer buf2 q i32[4]
+buffer buf3 s i32[4]
+pe row=0 col=0:
+  cb_alloc cb0 slot_bytes=16 depth=2
+  cb_alloc cb1 slot_bytes=16 depth=2
+  cb_alloc cb2 slot_bytes=16 depth=2
+  dma_in cb0 <- dram buf0[base=0, shape=[4], strides=[1], i32]
+  dma_in cb1 <- dram buf1[base=0, shape=[4], strides=[1], i32]
+  se_op div i32 cb2 <- cb0, cb1
+  dma_out cb2 -> dram buf2[base=0, shape=[4], strides=[1], i32]
+  dma_in cb0 <- dram buf0[base=0, shape=[4], strides=[1], i32]
+  dma_in cb1 <- dram buf1[base=0, shape=[4], strides=[1], i32]
+  se_op add i32 cb2 <- cb0, cb1
+  dma_out cb2 -> dram buf3[base=0, shape=[4], strides=[1], i32]
+";
+        let p = parse_program(text).expect("parses");
+        let a = vec![7, i32::MIN, -9, i32::MAX];
+        let b = vec![0, -1, 2, 1];
+        let mut bufs = vec![
+            Buffer::I32(a),
+            Buffer::I32(b),
+            Buffer::zeros(ScalarType::I32, 4),
+            Buffer::zeros(ScalarType::I32, 4),
+        ];
+        run(&p, &tiny(), &mut bufs).expect("runs");
+        assert_eq!(bufs[2], Buffer::I32(vec![-1, i32::MIN, -4, i32::MAX]));
+        assert_eq!(bufs[3], Buffer::I32(vec![7, i32::MAX, -7, i32::MIN]));
+    }
+
+    #[test]
+    fn lut_functions_round_once_from_f64() {
+        let text = "
+kernel luts
+grid rows=1 cols=1
+buffer buf0 x f32[6]
+buffer buf1 e f32[6]
+buffer buf2 s f32[6]
+pe row=0 col=0:
+  cb_alloc cb0 slot_bytes=24 depth=2
+  cb_alloc cb1 slot_bytes=24 depth=2
+  dma_in cb0 <- dram buf0[base=0, shape=[6], strides=[1], f32]
+  se_lut exp f32 cb1 <- cb0
+  dma_out cb1 -> dram buf1[base=0, shape=[6], strides=[1], f32]
+  dma_in cb0 <- dram buf0[base=0, shape=[6], strides=[1], f32]
+  se_lut silu f32 cb1 <- cb0
+  dma_out cb1 -> dram buf2[base=0, shape=[6], strides=[1], f32]
+";
+        let p = parse_program(text).expect("parses");
+        let x = vec![-3.5f32, -0.0, 0.1, 1.0, 7.25, f32::NEG_INFINITY];
+        let mut bufs =
+            vec![f32s(&x), Buffer::zeros(ScalarType::F32, 6), Buffer::zeros(ScalarType::F32, 6)];
+        run(&p, &tiny(), &mut bufs).expect("runs");
+        let exp: Vec<f32> = x.iter().map(|&v| f64::from(v).exp() as f32).collect();
+        let silu: Vec<f32> =
+            x.iter().map(|&v| (f64::from(v) / (1.0 + (-f64::from(v)).exp())) as f32).collect();
+        assert_eq!(bufs[1], f32s(&exp));
+        let Buffer::F32(got) = &bufs[2] else { panic!("f32 output") };
+        for (g, w) in got.iter().zip(&silu) {
+            assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()), "{g} vs {w}");
+        }
+    }
+
+    #[test]
     fn masked_ragged_tail() {
         // x has 10 elements, processed in tiles of 4: the last tile is masked to 2.
         let mut text = String::from(

@@ -90,126 +90,61 @@ pub(crate) fn round_to(dtype: ScalarType, v: f64) -> f64 {
     Scalar::from_f64(dtype, v).to_f64()
 }
 
-/// The float accumulator type of `dtype`'s arithmetic: f16/bf16/f32 compute in f32.
-fn in_f32(dtype: ScalarType) -> bool {
-    matches!(dtype, ScalarType::F16 | ScalarType::BF16 | ScalarType::F32)
+/// `op` on two values of `dtype` (given as exact f64 images), computed by the reference
+/// interpreter's own elementwise code so the rounding and NaN/-0.0 rules cannot drift.
+pub(crate) fn combine(op: BinaryOp, dtype: ScalarType, a: f64, b: f64) -> f64 {
+    let lhs = Buffer::from_f64(dtype, &[a]);
+    let rhs = Buffer::from_f64(dtype, &[b]);
+    tessera_ir::interp::binary_buffer(op, &lhs, &rhs)
+        .ok()
+        .and_then(|r| r.get(0))
+        .map_or(f64::NAN, |r| r.to_f64())
 }
 
-/// `max` with NaN propagation and `-0.0 < +0.0`.
-pub(crate) fn maximum(a: f64, b: f64) -> f64 {
-    if a.is_nan() {
-        a
-    } else if b.is_nan() || b > a {
-        b
-    } else if a > b || !a.is_sign_negative() {
-        a
-    } else {
-        b
+/// A LUT function over a float buffer. Functions that are also language ops (exp, log,
+/// tanh, sigmoid, erf, rsqrt) run through the interpreter's own code; the others (recip,
+/// gelu, silu) are computed in f64 and rounded once to the element type.
+pub(crate) fn lut(func: LutFn, values: &Buffer) -> Buffer {
+    let interpreter_op = match func {
+        LutFn::Exp => Some(UnaryOp::Exp),
+        LutFn::Log => Some(UnaryOp::Log),
+        LutFn::Tanh => Some(UnaryOp::Tanh),
+        LutFn::Sigmoid => Some(UnaryOp::Sigmoid),
+        LutFn::Erf => Some(UnaryOp::Erf),
+        LutFn::Rsqrt => Some(UnaryOp::Rsqrt),
+        LutFn::Recip | LutFn::Gelu | LutFn::Silu => None,
+    };
+    if let Some(op) = interpreter_op {
+        if let Ok(result) = tessera_ir::interp::unary_buffer(op, values) {
+            return result;
+        }
     }
-}
-
-/// `min` with NaN propagation and `-0.0 < +0.0`.
-pub(crate) fn minimum(a: f64, b: f64) -> f64 {
-    if a.is_nan() {
-        a
-    } else if b.is_nan() || b < a {
-        b
-    } else if a < b || a.is_sign_negative() {
-        a
-    } else {
-        b
-    }
-}
-
-/// A binary float op on values of `dtype` (exact f64 images), rounded per the rules;
-/// `None` for ops undefined on floats (bitwise, shifts).
-pub(crate) fn binary_float(op: BinaryOp, dtype: ScalarType, a: f64, b: f64) -> Option<f64> {
-    let r = if in_f32(dtype) {
-        let (x, y) = (a as f32, b as f32);
-        f64::from(match op {
-            BinaryOp::Add => x + y,
-            BinaryOp::Sub => x - y,
-            BinaryOp::Mul => x * y,
-            BinaryOp::Div => x / y,
-            BinaryOp::Rem => x % y,
-            BinaryOp::Max => return Some(maximum(a, b)),
-            BinaryOp::Min => return Some(minimum(a, b)),
-            _ => return None,
+    let dtype = values.dtype();
+    let out: Vec<f64> = values
+        .to_f64_vec()
+        .into_iter()
+        .map(|x| {
+            let r = match func {
+                LutFn::Recip => 1.0 / x,
+                LutFn::Gelu => {
+                    0.5 * x * (1.0 + tessera_ir::interp::erf(x * std::f64::consts::FRAC_1_SQRT_2))
+                }
+                LutFn::Silu => x / (1.0 + (-x).exp()),
+                LutFn::Exp
+                | LutFn::Log
+                | LutFn::Tanh
+                | LutFn::Sigmoid
+                | LutFn::Erf
+                | LutFn::Rsqrt => f64::NAN,
+            };
+            round_to(dtype, r)
         })
-    } else {
-        match op {
-            BinaryOp::Add => a + b,
-            BinaryOp::Sub => a - b,
-            BinaryOp::Mul => a * b,
-            BinaryOp::Div => a / b,
-            BinaryOp::Rem => a % b,
-            BinaryOp::Max => maximum(a, b),
-            BinaryOp::Min => minimum(a, b),
-            _ => return None,
-        }
-    };
-    Some(round_to(dtype, r))
+        .collect();
+    Buffer::from_f64(dtype, &out)
 }
 
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// A unary float op: math functions in f64 rounded once; `None` for `not`.
-pub(crate) fn unary_float(op: UnaryOp, dtype: ScalarType, x: f64) -> Option<f64> {
-    let r = match op {
-        UnaryOp::Neg => -x,
-        UnaryOp::Not => return None,
-        UnaryOp::Exp => x.exp(),
-        UnaryOp::Exp2 => x.exp2(),
-        UnaryOp::Log => x.ln(),
-        UnaryOp::Log2 => x.log2(),
-        UnaryOp::Sqrt => x.sqrt(),
-        UnaryOp::Rsqrt => 1.0 / x.sqrt(),
-        UnaryOp::Sin => x.sin(),
-        UnaryOp::Cos => x.cos(),
-        UnaryOp::Tanh => x.tanh(),
-        UnaryOp::Abs => x.abs(),
-        UnaryOp::Floor => x.floor(),
-        UnaryOp::Ceil => x.ceil(),
-        UnaryOp::Sigmoid => sigmoid(x),
-        UnaryOp::Erf => tessera_ir::interp::erf(x),
-    };
-    Some(round_to(dtype, r))
-}
-
-/// A LUT function, computed in f64 and rounded once to `dtype` (the simulator's
-/// tables are exact to the interpreter's rounding).
-pub(crate) fn lut(func: LutFn, dtype: ScalarType, x: f64) -> f64 {
-    let r = match func {
-        LutFn::Exp => x.exp(),
-        LutFn::Log => x.ln(),
-        LutFn::Tanh => x.tanh(),
-        LutFn::Sigmoid => sigmoid(x),
-        LutFn::Erf => tessera_ir::interp::erf(x),
-        LutFn::Rsqrt => 1.0 / x.sqrt(),
-        LutFn::Recip => 1.0 / x,
-        LutFn::Gelu => {
-            0.5 * x * (1.0 + tessera_ir::interp::erf(x * std::f64::consts::FRAC_1_SQRT_2))
-        }
-        LutFn::Silu => x * sigmoid(x),
-    };
-    round_to(dtype, r)
-}
-
-/// Addition in the arithmetic of `dtype` (floats per the rules above; integers wrap).
+/// Addition in the arithmetic of `dtype` (the interpreter's: floats rounded per the
+/// language rules, integers wrapping).
 pub(crate) fn add(dtype: ScalarType, a: f64, b: f64) -> f64 {
-    if dtype.is_float() {
-        binary_float(BinaryOp::Add, dtype, a, b).unwrap_or(f64::NAN)
-    } else {
-        // Integers of at most 32 bits are exact in f64; wrap via i128.
-        let wrapped = (a as i128).wrapping_add(b as i128);
-        let bits = dtype.bits();
-        let modulus = 1i128 << bits.min(64);
-        let mut v = wrapped.rem_euclid(modulus);
-        if dtype.is_signed_int() && v >= modulus / 2 {
-            v -= modulus;
-        }
-        v as f64
-    }
+    combine(BinaryOp::Add, dtype, a, b)
 }

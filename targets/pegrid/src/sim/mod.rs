@@ -69,7 +69,7 @@ mod data;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use tessera_ir::interp::Buffer;
-use tessera_ir::ScalarType;
+use tessera_ir::{BinaryOp, ScalarType};
 use thiserror::Error;
 
 use crate::machine::Machine;
@@ -779,14 +779,8 @@ impl Sim<'_> {
                         format!("se_lut {dtype} on a {} tile", x.data.dtype()),
                     ));
                 }
-                let v: Vec<f64> =
-                    x.data.to_f64_vec().into_iter().map(|e| data::lut(*func, *dtype, e)).collect();
-                self.push(
-                    p,
-                    index,
-                    *out,
-                    Slot { shape: x.shape, data: Buffer::from_f64(*dtype, &v) },
-                )?;
+                let data = data::lut(*func, &x.data);
+                self.push(p, index, *out, Slot { shape: x.shape, data })?;
             }
             Op::VecOp { func, dtype, out, inputs } => {
                 block_unless_ready!(inputs, &[], &[*out]);
@@ -929,26 +923,15 @@ impl Sim<'_> {
                 ));
             }
         }
-        if !dtype.is_float() {
-            return Err(self.unsupported(p, index, format!("elementwise ops on {dtype}")));
-        }
-        let vals: Vec<Vec<f64>> = xs.iter().map(|x| x.data.to_f64_vec()).collect();
-        let empty = Vec::new();
-        let first = vals.first().unwrap_or(&empty);
-        let second = vals.get(1).unwrap_or(&empty);
-        let mut out = Vec::with_capacity(first.len());
-        for (i, &a) in first.iter().enumerate() {
-            let r = match func {
-                EltFn::Unary(u) => data::unary_float(u, dtype, a),
-                EltFn::Binary(b) => {
-                    let b2 = second.get(i).copied().unwrap_or(f64::NAN);
-                    data::binary_float(b, dtype, a, b2)
-                }
-            };
-            out.push(r.ok_or_else(|| self.unsupported(p, index, format!("{func:?} on {dtype}")))?);
-        }
+        // The interpreter's own elementwise code: bit-identical semantics by construction.
+        let result = match (func, xs.as_slice()) {
+            (EltFn::Unary(u), [x]) => tessera_ir::interp::unary_buffer(u, &x.data),
+            (EltFn::Binary(b), [x, y]) => tessera_ir::interp::binary_buffer(b, &x.data, &y.data),
+            _ => Err(format!("{func:?} takes {} inputs", xs.len())),
+        };
+        let out = result.map_err(|message| self.unsupported(p, index, message))?;
         let shape = xs.first().map(|x| x.shape.clone()).unwrap_or_default();
-        Ok(Slot { shape, data: Buffer::from_f64(dtype, &out) })
+        Ok(Slot { shape, data: out })
     }
 
     fn reduce(
@@ -993,8 +976,12 @@ impl Sim<'_> {
                 let r = match (op, lane.next()) {
                     (_, None) => 0.0,
                     (ReduceOp::Sum, Some(first)) => lane.fold(first, |s, e| data::add(acc_t, s, e)),
-                    (ReduceOp::Max, Some(first)) => lane.fold(first, data::maximum),
-                    (_, Some(first)) => lane.fold(first, data::minimum),
+                    (ReduceOp::Max, Some(first)) => {
+                        lane.fold(first, |a, b| data::combine(BinaryOp::Max, dtype, a, b))
+                    }
+                    (_, Some(first)) => {
+                        lane.fold(first, |a, b| data::combine(BinaryOp::Min, dtype, a, b))
+                    }
                 };
                 out.push(r);
             }
