@@ -2,6 +2,7 @@
 
 use super::common::{compile, compile_options, read_source, report, FilePath};
 use super::opt::OptArgs;
+use super::pegrid::{compile_source, MachineArgs};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 use tessera::frontend;
@@ -17,6 +18,8 @@ pub enum Stage {
     Ir,
     /// The tile IR after the optimizer (-O2 unless -O says otherwise).
     Opt,
+    /// PE-grid assembly for --machine (after the optimizer).
+    Pegrid,
 }
 
 /// Print one stage of the pipeline for a kernel file.
@@ -28,7 +31,8 @@ Examples:
   tessera emit --stage ir tests/kernels/ok/matmul.tsr --kernel matmul -D BLOCK_M=32
   tessera emit --stage opt -O3 tests/kernels/ok/softmax.tsr --time-passes
   tessera emit --stage opt tests/kernels/ok/matmul.tsr --passes inline,licm --print-after all
-  tessera emit --stage opt tests/kernels/ok/layernorm.tsr --fast-math")]
+  tessera emit --stage opt tests/kernels/ok/layernorm.tsr --fast-math
+  tessera emit --stage pegrid tests/kernels/ok/softmax.tsr --machine tiny")]
 pub struct EmitArgs {
     /// The stage to print.
     #[arg(long, value_enum)]
@@ -49,6 +53,8 @@ pub struct EmitArgs {
     /// With --stage opt: print a table of passes with times, op counts and e-graph stats (to stderr).
     #[arg(long)]
     pub time_passes: bool,
+    #[command(flatten)]
+    pub machine: MachineArgs,
 }
 
 /// Runs `emit`.
@@ -94,6 +100,24 @@ pub fn run(args: &EmitArgs) -> Result<ExitCode> {
                 eprint!("{}", report.render_time_passes());
             }
             print!("{}", tessera::ir::print_module(&module));
+        }
+        Stage::Pegrid => {
+            let Some(compiled) = compile_source(
+                &args.file,
+                &args.define,
+                args.kernel.as_deref(),
+                &args.opt,
+                &args.machine,
+            )?
+            else {
+                return Ok(ExitCode::from(1));
+            };
+            for (i, (_, c)) in compiled.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                print!("{}", tessera_pegrid::program::asm::print_program(&c.program));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 a user error (diagnostics, bad arguments, a failed launch),
 //! 2 a usage error reported by clap.
 
+mod build;
 mod check;
 mod common;
 mod demo;
@@ -10,7 +11,9 @@ mod emit;
 mod explain;
 mod explain_opt;
 mod opt;
+mod pegrid;
 mod run;
+mod sim;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +29,10 @@ Examples:
       --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
   tessera emit --stage opt -O3 tests/kernels/ok/softmax.tsr --time-passes
   tessera explain-opt tests/kernels/ok/softmax.tsr --kernel softmax
+  tessera emit --stage pegrid tests/kernels/ok/softmax.tsr --machine tiny
+  tessera sim tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 --machine tiny \\
+      --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
+  tessera build --target pegrid tests/kernels/ok/softmax.tsr -o softmax.peo
   tessera explain E0101")]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,10 +42,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    Build(build::BuildArgs),
     Check(check::CheckArgs),
     Demo(demo::DemoArgs),
     Emit(emit::EmitArgs),
     Run(run::RunArgs),
+    Sim(sim::SimArgs),
     Explain(explain::ExplainArgs),
     ExplainOpt(explain_opt::ExplainOptArgs),
 }
@@ -47,10 +56,12 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Emit(args) => emit::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Sim(args) => sim::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::ExplainOpt(args) => explain_opt::run(&args),
     };

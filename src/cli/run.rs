@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tessera::args::{parse_arg, HostArg, ShapedBuffer};
 use tessera::ir::interp::{self, KernelArg, LaunchOptions};
-use tessera::ir::Function;
+use tessera::ir::{Function, Type};
 use tessera::npy;
 
 /// Run a kernel on the reference interpreter.
@@ -60,17 +60,48 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     let kernel = select_kernel(&module, args.kernel.as_deref())?;
     let grid = parse_grid(&args.grid)?;
-    let saves = parse_saves(&args.save, kernel)?;
-    let host_args = parse_host_args(kernel, &args.args)?;
+    let params = Params::of(kernel);
+    let saves = parse_saves(&args.save, &params)?;
+    let host_args = parse_host_args(&params, &args.args)?;
     let mut kernel_args: Vec<KernelArg> = host_args.iter().map(HostArg::to_kernel_arg).collect();
     let launch = LaunchOptions { grid, fuel: args.fuel, check_asserts: !args.no_device_asserts };
     interp::run_kernel(&module, &kernel.name, &mut kernel_args, &launch)?;
     println!("ran {} on grid {}x{}x{} (interpreter)", kernel.name, grid[0], grid[1], grid[2]);
-    for (index, (before, after)) in host_args.iter().zip(&kernel_args).enumerate() {
+    report_buffers(&params, &host_args, &kernel_args, &saves)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A kernel's name and parameters, from IR or from a compiled program.
+pub(super) struct Params {
+    pub kernel: String,
+    pub params: Vec<(String, Type)>,
+}
+
+impl Params {
+    /// The parameters of an IR kernel.
+    pub fn of(kernel: &Function) -> Params {
+        let params = kernel
+            .param_names
+            .iter()
+            .zip(kernel.params())
+            .map(|(n, &v)| (n.clone(), kernel.value_type(v).clone()))
+            .collect();
+        Params { kernel: kernel.name.clone(), params }
+    }
+}
+
+/// Prints a summary line per buffer argument and writes the requested `.npy` files.
+pub(super) fn report_buffers(
+    params: &Params,
+    host_args: &[HostArg],
+    kernel_args: &[KernelArg],
+    saves: &[(String, PathBuf)],
+) -> Result<()> {
+    for (index, (before, after)) in host_args.iter().zip(kernel_args).enumerate() {
         let (HostArg::Buffer(before), KernelArg::Buffer(after)) = (before, after) else {
             continue;
         };
-        let name = &kernel.param_names[index];
+        let name = &params.params[index].0;
         let result = ShapedBuffer { shape: before.shape.clone(), buffer: after.clone() };
         println!("  {}", summarize(name, &result, before.buffer != result.buffer));
         if let Some((_, path)) = saves.iter().find(|(param, _)| param == name) {
@@ -78,10 +109,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             println!("    saved to {}", path.display());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn select_kernel<'m>(module: &'m tessera::ir::Module, name: Option<&str>) -> Result<&'m Function> {
+pub(super) fn select_kernel<'m>(
+    module: &'m tessera::ir::Module,
+    name: Option<&str>,
+) -> Result<&'m Function> {
     let kernels: Vec<&Function> = module.kernels().collect();
     match (name, kernels.as_slice()) {
         (Some(name), _) => kernels
@@ -99,7 +133,7 @@ fn select_kernel<'m>(module: &'m tessera::ir::Module, name: Option<&str>) -> Res
 }
 
 /// Parses `X`, `X,Y` or `X,Y,Z` into a 3-D grid.
-fn parse_grid(text: &str) -> Result<[u32; 3]> {
+pub(super) fn parse_grid(text: &str) -> Result<[u32; 3]> {
     let parts: Vec<&str> = text.split(',').collect();
     if parts.is_empty() || parts.len() > 3 {
         bail!("--grid {text}: expected X, X,Y or X,Y,Z");
@@ -114,18 +148,18 @@ fn parse_grid(text: &str) -> Result<[u32; 3]> {
     Ok(grid)
 }
 
-fn parse_saves(saves: &[String], kernel: &Function) -> Result<Vec<(String, PathBuf)>> {
+pub(super) fn parse_saves(saves: &[String], kernel: &Params) -> Result<Vec<(String, PathBuf)>> {
     saves
         .iter()
         .map(|save| {
             let Some((param, path)) = save.split_once('=') else {
                 bail!("--save {save}: expected PARAM=PATH");
             };
-            let index = kernel.param_names.iter().position(|p| p == param);
+            let index = kernel.params.iter().position(|(p, _)| p == param);
             let Some(index) = index else {
-                bail!("--save {save}: kernel {} has no parameter '{param}'", kernel.name);
+                bail!("--save {save}: kernel {} has no parameter '{param}'", kernel.kernel);
             };
-            if kernel.value_type(kernel.params()[index]).elem.pointee().is_none() {
+            if kernel.params[index].1.elem.pointee().is_none() {
                 bail!("--save {save}: '{param}' is not a buffer (pointer) parameter");
             }
             Ok((param.to_string(), PathBuf::from(path)))
@@ -133,13 +167,14 @@ fn parse_saves(saves: &[String], kernel: &Function) -> Result<Vec<(String, PathB
         .collect()
 }
 
-fn parse_host_args(kernel: &Function, specs: &[String]) -> Result<Vec<HostArg>> {
-    let params = kernel.params();
+pub(super) fn parse_host_args(kernel: &Params, specs: &[String]) -> Result<Vec<HostArg>> {
+    let params = &kernel.params;
     if specs.len() != params.len() {
-        let names = kernel.param_names.join(", ");
+        let names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
+        let names = names.join(", ");
         bail!(
             "kernel {} takes {} argument{} ({names}) but {} --arg {} given",
-            kernel.name,
+            kernel.kernel,
             params.len(),
             if params.len() == 1 { "" } else { "s" },
             specs.len(),
@@ -147,8 +182,8 @@ fn parse_host_args(kernel: &Function, specs: &[String]) -> Result<Vec<HostArg>> 
         );
     }
     let mut out = Vec::with_capacity(specs.len());
-    for ((name, &param), spec) in kernel.param_names.iter().zip(params).zip(specs) {
-        out.push(parse_arg(name, kernel.value_type(param), spec)?);
+    for ((name, ty), spec) in params.iter().zip(specs) {
+        out.push(parse_arg(name, ty, spec)?);
     }
     Ok(out)
 }

@@ -7,7 +7,11 @@
 //!
 //! Every launch is also differential: [`try_run`] runs the module as compiled and as
 //! optimized at -O3, and requires bit-identical buffers (NaN compared as NaN) or the
-//! same error, so each corpus test checks the optimizer on all of its shapes.
+//! same error, so each corpus test checks the optimizer on all of its shapes. It then
+//! compiles the -O3 module for the PE grid and runs it on the functional simulator of
+//! the `tiny` and `mtia2` machines (all their PEs): the buffers must equal the
+//! interpreter's bit for bit (the simulator computes with the interpreter's arithmetic),
+//! and a launch the interpreter rejects must fail on the simulator too.
 
 use half::{bf16, f16};
 use std::collections::HashMap;
@@ -84,19 +88,59 @@ pub fn try_run(
     args: Vec<KernelArg>,
     launch: Launch,
 ) -> Result<Vec<KernelArg>, InterpError> {
+    let args_for_pegrid = args.clone();
     let reference = run_module(module, kernel, args.clone(), launch);
     // A starved fuel budget is about the unoptimized instruction count; skip the comparison.
     if !matches!(reference, Err(InterpError::FuelExhausted { .. })) {
         let optimized = run_module(&optimized(module), kernel, args, launch);
         match (&reference, &optimized) {
-            (Ok(want), Ok(got)) => assert_same_args(kernel, want, got),
+            (Ok(want), Ok(got)) => assert_same_args(&format!("{kernel} at -O3"), want, got),
             (Err(want), Err(got)) => {
                 assert_eq!(want.to_string(), got.to_string(), "{kernel}: -O3 fails differently")
             }
             (want, got) => panic!("{kernel}: unoptimized gives {want:?} but -O3 gives {got:?}"),
         }
     }
+    if !matches!(reference, Err(InterpError::FuelExhausted { .. })) {
+        for machine in ["tiny", "mtia2"] {
+            pegrid_differential(module, kernel, &args_for_pegrid, launch, machine, &reference);
+        }
+    }
     reference
+}
+
+/// Runs `kernel` (from `module` optimized at -O3) on the PE-grid simulator of `machine`
+/// and compares with the interpreter's outcome `reference`.
+fn pegrid_differential(
+    module: &Module,
+    kernel: &str,
+    args: &[KernelArg],
+    launch: Launch,
+    machine: &str,
+    reference: &Result<Vec<KernelArg>, InterpError>,
+) {
+    use tessera_pegrid::compile::{compile_kernel, CompileOptions as PeOptions};
+    use tessera_pegrid::machine::Machine;
+    use tessera_pegrid::sim;
+    let m = Machine::preset(machine).expect("preset");
+    let compiled = compile_kernel(&optimized(module), kernel, &m, &PeOptions::default())
+        .unwrap_or_else(|e| panic!("{kernel} does not compile for pegrid `{machine}`: {e}"));
+    let mut got = args.to_vec();
+    let sim_launch = sim::Launch {
+        grid: launch.grid,
+        rows: m.grid.rows,
+        cols: m.grid.cols,
+        fuel: u64::MAX,
+        check_asserts: launch.check_asserts,
+    };
+    let result = sim::run(&compiled.program, &m, &sim_launch, &mut got);
+    let what = format!("{kernel} on pegrid `{machine}`, grid {:?}", launch.grid);
+    match (reference, result) {
+        (Ok(want), Ok(_)) => assert_same_args(&what, want, &got),
+        (Err(_), Err(_)) => {}
+        (Ok(_), Err(e)) => panic!("{what}: the simulator fails where the interpreter runs: {e}"),
+        (Err(e), Ok(_)) => panic!("{what}: the simulator runs where the interpreter fails: {e}"),
+    }
 }
 
 fn run_module(
@@ -133,14 +177,17 @@ fn assert_same_args(kernel: &str, want: &[KernelArg], got: &[KernelArg]) {
         let (KernelArg::Buffer(w), KernelArg::Buffer(g)) = (w, g) else { continue };
         assert_eq!(w.dtype(), g.dtype(), "{kernel}: argument {index} changed type");
         if !w.dtype().is_float() {
-            assert!(w == g, "{kernel}: -O3 differs in integer argument {index}");
+            assert!(w == g, "{kernel}: differs from the reference in integer argument {index}");
             continue;
         }
         // Float widths up to f64 convert to f64 exactly, so comparing bits there is exact.
         let (wv, gv) = (w.to_f64_vec(), g.to_f64_vec());
         for (i, (a, b)) in wv.iter().zip(&gv).enumerate() {
             let same = (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits();
-            assert!(same, "{kernel}: -O3 differs in argument {index} at [{i}]: {a:?} vs {b:?}");
+            assert!(
+                same,
+                "{kernel}: differs from the reference in argument {index} at [{i}]: {a:?} vs {b:?}"
+            );
         }
         assert_eq!(wv.len(), gv.len());
     }

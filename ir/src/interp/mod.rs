@@ -59,6 +59,7 @@ mod float;
 mod launch;
 mod layout;
 mod memory;
+mod pure;
 mod reduce;
 mod tile;
 mod value;
@@ -71,6 +72,7 @@ pub use error::{InterpError, MemAccess};
 /// The error function as the interpreter computes it in f64 (≤ 1 ulp), for targets and
 /// simulators that must round exactly as the interpreter does.
 pub use float::erf;
+pub use pure::{atomic_update, constant_scalar, eval_pure_op};
 pub use value::{Buffer, Scalar};
 
 use crate::function::Module;
