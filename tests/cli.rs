@@ -31,7 +31,7 @@ const VECTOR_ADD: &str = "tests/kernels/ok/vector_add.tsr";
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for sub in ["check", "demo", "emit", "run", "explain", "explain-opt"] {
+    for sub in ["build", "check", "demo", "emit", "run", "sim", "explain", "explain-opt"] {
         let out = tessera(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help failed");
         assert!(stdout(&out).contains("Examples:"), "{sub} --help has no examples");

@@ -1,7 +1,8 @@
 //! `tessera demo`: compiles and runs real kernels from the corpus (built into the binary)
 //! on every target this build has, and checks each output against a plain-Rust
 //! reference computed here. Today the targets are: the reference interpreter, on the IR
-//! as lowered and on the IR after the -O2 optimizer.
+//! as lowered and on the IR after the -O2 optimizer, and the PE-grid accelerator (the
+//! -O2 IR compiled for the `tiny` and `mtia2` machines, run on the functional simulator).
 
 use anyhow::{bail, Result};
 use std::process::ExitCode;
@@ -12,6 +13,10 @@ use tessera::ir::interp::{self, Buffer, KernelArg, LaunchOptions, Scalar};
 use tessera::ir::{Module, ScalarType};
 use tessera_passes::cost::DefaultCostModel;
 use tessera_passes::pipeline::{optimize_module, OptLevel, PipelineOptions};
+use tessera_pegrid::compile::{compile_kernel, CompileOptions as PeOptions};
+use tessera_pegrid::machine::Machine;
+use tessera_pegrid::program::Program;
+use tessera_pegrid::sim;
 
 /// Run the built-in example kernels on every target and check them.
 #[derive(clap::Args, Debug)]
@@ -168,23 +173,46 @@ fn run_example(example: &Example) -> Result<bool> {
     let started = Instant::now();
     optimize_module(&mut optimized, &PipelineOptions::for_level(OptLevel::O2), &DefaultCostModel)?;
     let optimize_time = compile_time + started.elapsed().as_secs_f64();
-    let plain = run_on_interpreter(example, &module, "interp -O0", compile_time)?;
-    let fast = run_on_interpreter(example, &optimized, "interp -O2", optimize_time)?;
-    Ok(plain && fast)
+    let mut ok = run_on(example, &Target::Interp(&module), "interp -O0", compile_time)?;
+    ok &= run_on(example, &Target::Interp(&optimized), "interp -O2", optimize_time)?;
+    for name in ["tiny", "mtia2"] {
+        let machine = Machine::preset(name)?;
+        let started = Instant::now();
+        let compiled = compile_kernel(&optimized, example.kernel, &machine, &PeOptions::default())?;
+        let pe_time = optimize_time + started.elapsed().as_secs_f64();
+        let label = format!("pegrid {name}");
+        ok &= run_on(example, &Target::Pegrid(&machine, &compiled.program), &label, pe_time)?;
+    }
+    Ok(ok)
 }
 
-/// Launches `module` on the interpreter and compares with the reference; prints a row.
-fn run_on_interpreter(
-    example: &Example,
-    module: &Module,
-    target: &str,
-    compile_s: f64,
-) -> Result<bool> {
+/// Where an example runs.
+enum Target<'a> {
+    Interp(&'a Module),
+    /// The functional simulator of a machine, with every PE of its grid.
+    Pegrid(&'a Machine, &'a Program),
+}
+
+/// Launches the example on `target` and compares with the reference; prints a row.
+fn run_on(example: &Example, target: &Target<'_>, label: &str, compile_s: f64) -> Result<bool> {
     let host_args = (example.args)();
     let mut kernel_args: Vec<KernelArg> = host_args.iter().map(HostArg::to_kernel_arg).collect();
-    let launch = LaunchOptions { grid: example.grid, ..LaunchOptions::default() };
     let started = Instant::now();
-    interp::run_kernel(module, example.kernel, &mut kernel_args, &launch)?;
+    match target {
+        Target::Interp(module) => {
+            let launch = LaunchOptions { grid: example.grid, ..LaunchOptions::default() };
+            interp::run_kernel(module, example.kernel, &mut kernel_args, &launch)?;
+        }
+        Target::Pegrid(machine, program) => {
+            let launch = sim::Launch {
+                grid: example.grid,
+                rows: machine.grid.rows,
+                cols: machine.grid.cols,
+                ..sim::Launch::default()
+            };
+            sim::run(program, machine, &launch, &mut kernel_args)?;
+        }
+    }
     let run_time = started.elapsed();
     let (index, want) = (example.reference)(&host_args);
     let KernelArg::Buffer(got) = &kernel_args[index] else { bail!("output is not a buffer") };
@@ -193,7 +221,7 @@ fn run_on_interpreter(
     println!(
         "{:<12} {:<12} {:>8.2}ms {:>8.1}ms {:>12.3e}  {}",
         example.name,
-        target,
+        label,
         compile_s * 1e3,
         run_time.as_secs_f64() * 1e3,
         error,

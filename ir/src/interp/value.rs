@@ -104,7 +104,7 @@ impl Scalar {
     }
 
     /// A buffer holding this value `len` times.
-    pub(crate) fn splat(&self, len: usize) -> Buffer {
+    pub fn splat(&self, len: usize) -> Buffer {
         scalar_match!(*self, x => Elem::into_buffer(vec![x; len]))
     }
 }

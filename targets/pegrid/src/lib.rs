@@ -1,7 +1,8 @@
-//! The PE-grid target (issue 5, in progress): a parametric machine description of an
-//! MTIA-like accelerator ([`machine`]) and the PE program operation set with its
-//! assembly and binary forms ([`program`]). [`sim`] is a functional
-//! (untimed) simulator of PE programs; the compiler from tile IR is in progress.
+//! The PE-grid target: a parametric machine description of an MTIA-like accelerator
+//! ([`machine`]), launch-independent SPMD PE programs with their assembly and binary
+//! forms ([`program`]), the compiler from tile IR ([`compile`]) and a functional
+//! simulator whose results equal the reference interpreter's ([`sim`]). The timing
+//! model comes next (issue 6).
 
 pub mod compile;
 pub mod machine;

@@ -734,7 +734,7 @@ impl<'a> Lowerer<'a> {
                     let (shape, dtype) = (shape64(ty), self.dtype(y)?);
                     let cb = self.new_cb(format!("yield temp of {y}"), &shape, dtype, 1);
                     let src = self.val(y)?;
-                    self.tile(Engine::Mlu, TileOp::Copy, Dst::Push(cb), (&shape, dtype), vec![src]);
+                    self.fill(Dst::Push(cb), src, &shape, dtype);
                     Operand::Cb(cb)
                 }
                 _ => {
@@ -769,7 +769,7 @@ impl<'a> Lowerer<'a> {
             Operand::Cb(cb) => {
                 let (shape, dtype) = (shape64(self.ty(y)), self.dtype(y)?);
                 let src = self.val(y)?;
-                self.tile(Engine::Mlu, TileOp::Copy, Dst::Push(cb), (&shape, dtype), vec![src]);
+                self.fill(Dst::Push(cb), src, &shape, dtype);
             }
             Operand::Reg(r) => {
                 let src = self.scalar(y)?;
@@ -824,7 +824,7 @@ impl<'a> Lowerer<'a> {
             } else {
                 let shape = shape64(ty);
                 let cb = self.new_cb(format!("loop-carried copy of {init}"), &shape, dtype, 1);
-                self.tile(Engine::Mlu, TileOp::Copy, Dst::Push(cb), (&shape, dtype), vec![src]);
+                self.fill(Dst::Push(cb), src, &shape, dtype);
                 slots.push(Operand::Cb(cb));
             }
         }
@@ -889,36 +889,112 @@ impl<'a> Lowerer<'a> {
         let ty = self.ty(result);
         let dtype = self.dtype(result)?;
         let shape = shape64(ty);
-        let loc = match op {
+        // A tile whose lanes all hold one scalar stays that scalar ("uniform") until a
+        // consumer needs it in local memory.
+        let uniform = match op {
             IrOp::Const { value } => {
                 let s = constant_scalar(*value, dtype).map_err(internal)?;
-                let imm = Operand::Imm(Imm::from_scalar(s));
-                if shape.is_empty() {
-                    VLoc::Val(imm)
-                } else {
-                    let out = self.out_dst(result, inst, &shape, dtype);
-                    self.tile(Engine::Se, TileOp::Splat, out, (&shape, dtype), vec![imm]);
-                    VLoc::Val(Operand::Cb(out.cb()))
-                }
+                Some(Operand::Imm(Imm::from_scalar(s)))
             }
-            IrOp::ProgramId { axis } => VLoc::Val(self.pid[*axis as usize]),
-            IrOp::NumPrograms { axis } => VLoc::Val(Operand::Special(Special::Grid(*axis))),
-            _ => {
-                let (tile_op, engine) = self.tile_op(inst, op, dtype)?;
-                let inputs: Vec<Operand> =
-                    op.operands().iter().map(|&v| self.val(v)).collect::<Result<_>>()?;
-                let all_scalar = inputs.iter().all(|o| o.is_scalar());
-                if shape.is_empty() && all_scalar && !matches!(tile_op, TileOp::Reduce { .. }) {
-                    VLoc::Val(self.s_op(tile_op, dtype, inputs))
-                } else {
-                    let out = self.out_dst(result, inst, &shape, dtype);
-                    self.tile(engine, tile_op, out, (&shape, dtype), inputs);
-                    VLoc::Val(Operand::Cb(out.cb()))
-                }
-            }
+            IrOp::ProgramId { axis } => Some(self.pid[*axis as usize]),
+            IrOp::NumPrograms { axis } => Some(Operand::Special(Special::Grid(*axis))),
+            IrOp::Splat { value: v }
+            | IrOp::ExpandDims { arg: v, .. }
+            | IrOp::Broadcast { arg: v }
+            | IrOp::Reshape { arg: v }
+            | IrOp::Trans { arg: v, .. } => Some(self.val(*v)?).filter(|o| o.is_scalar()),
+            _ => None,
         };
-        self.loc.insert(result, loc);
+        if let Some(o) = uniform {
+            return self.bind_uniform(result, inst, o, &shape, dtype);
+        }
+        let (tile_op, engine) = self.tile_op(inst, op, dtype)?;
+        let elementwise = matches!(
+            tile_op,
+            TileOp::Unary(_)
+                | TileOp::Binary(_)
+                | TileOp::Cmp(_)
+                | TileOp::Select
+                | TileOp::Cast
+                | TileOp::Fma
+        );
+        let inputs: Vec<Operand> =
+            op.operands().iter().map(|&v| self.val(v)).collect::<Result<_>>()?;
+        if elementwise && inputs.iter().all(|o| o.is_scalar()) {
+            let r = self.s_op(tile_op, dtype, inputs);
+            return self.bind_uniform(result, inst, r, &shape, dtype);
+        }
+        // Non-elementwise engines read every input from local memory.
+        let mut temps = Vec::new();
+        let mut ins = Vec::with_capacity(inputs.len());
+        for (&v, o) in op.operands().iter().zip(inputs) {
+            ins.push(if elementwise || matches!(tile_op, TileOp::Splat) {
+                o
+            } else {
+                self.tile_in(v, o, &mut temps)?
+            });
+        }
+        let out = self.out_dst(result, inst, &shape, dtype);
+        self.tile(engine, tile_op, out, (&shape, dtype), ins);
+        for t in temps {
+            self.pop(t);
+        }
+        self.loc.insert(result, VLoc::Val(Operand::Cb(out.cb())));
         Ok(())
+    }
+
+    /// Binds a value all of whose lanes are the scalar `o`; a value with a planned home
+    /// CB is written there after all.
+    fn bind_uniform(
+        &mut self,
+        result: Value,
+        inst: Inst,
+        o: Operand,
+        shape: &[u64],
+        dtype: ScalarType,
+    ) -> Result<()> {
+        if shape.is_empty() || !self.home.contains_key(&result) {
+            self.loc.insert(result, VLoc::Val(o));
+            return Ok(());
+        }
+        let out = self.out_dst(result, inst, shape, dtype);
+        self.fill(out, o, shape, dtype);
+        self.loc.insert(result, VLoc::Val(Operand::Cb(out.cb())));
+        Ok(())
+    }
+
+    /// Writes `src` (a CB tile, or a scalar for every lane) to `out`.
+    fn fill(&mut self, out: Dst, src: Operand, shape: &[u64], dtype: ScalarType) {
+        if src.is_scalar() {
+            let engine = if is_64bit(dtype) { Engine::Vec } else { Engine::Se };
+            self.tile(engine, TileOp::Splat, out, (shape, dtype), vec![src]);
+        } else {
+            self.tile(Engine::Mlu, TileOp::Copy, out, (shape, dtype), vec![src]);
+        }
+    }
+
+    /// [`Self::tile_in`], as the CB.
+    fn cb_in(&mut self, v: Value, o: Operand, temps: &mut Vec<CbId>) -> Result<CbId> {
+        match self.tile_in(v, o, temps)? {
+            Operand::Cb(cb) => Ok(cb),
+            _ => Err(internal("a value not placed in local memory")),
+        }
+    }
+
+    /// The operand `o` of value `v` in local memory: a scalar, or a tile all of whose
+    /// lanes are one scalar, is splatted into a temporary CB (pushed onto `temps` for
+    /// the caller to pop).
+    fn tile_in(&mut self, v: Value, o: Operand, temps: &mut Vec<CbId>) -> Result<Operand> {
+        let ty = self.ty(v);
+        if !o.is_scalar() {
+            return Ok(o);
+        }
+        let (shape, dtype) = (shape64(ty), self.dtype(v)?);
+        let what = if shape.is_empty() { "scalar" } else { "uniform tile" };
+        let cb = self.new_cb(format!("{v} ({what}) in local memory"), &shape, dtype, 1);
+        self.fill(Dst::Push(cb), o, &shape, dtype);
+        temps.push(cb);
+        Ok(Operand::Cb(cb))
     }
 
     /// The destination of a computed tile: its planned home, or a new CB.
@@ -1159,11 +1235,7 @@ impl<'a> Lowerer<'a> {
             MaskPlan::Tile(m) => {
                 deps = 0b111;
                 let o = self.val(*m)?;
-                let (cb, tmp) = self.as_cb(o, ScalarType::Bool, "scalar mask");
-                if tmp {
-                    temps.push(cb);
-                }
-                DmaMask::Tile(cb)
+                DmaMask::Tile(self.cb_in(*m, o, &mut temps)?)
             }
         };
         let desc = DmaDesc {
@@ -1251,11 +1323,7 @@ impl<'a> Lowerer<'a> {
         let mask = match mask {
             Some(m) => {
                 let o = self.val(m)?;
-                let (cb, t) = self.as_cb(o, ScalarType::Bool, "scalar mask");
-                if t {
-                    temps.push(cb);
-                }
-                Some(cb)
+                Some(self.cb_in(m, o, &mut temps)?)
             }
             None => None,
         };
@@ -1319,10 +1387,9 @@ impl<'a> Lowerer<'a> {
         let IrOp::Store { mask, .. } = &f.insts[inst].op else { return Err(internal("store")) };
         let mask = *mask;
         let shape = shape64(self.ty(value));
-        let dtype = self.dtype(value)?;
         let v = self.val(value)?;
-        let (src, tmp) = self.as_cb(v, dtype, "scalar store value");
-        let mut temps = if tmp { vec![src] } else { Vec::new() };
+        let mut temps = Vec::new();
+        let src = self.cb_in(value, v, &mut temps)?;
         if let Some((desc, _, t)) = self.strided_desc(inst, &shape)? {
             temps.extend(t);
             self.emit(Op::DmaOut { cb: src, dst: desc });
@@ -1349,11 +1416,10 @@ impl<'a> Lowerer<'a> {
         let mask = *mask;
         let dtype = self.dtype(value)?;
         let v = self.val(value)?;
-        let (src, tmp) = self.as_cb(v, dtype, "scalar atomic value");
-        let (dst, mut temps) = self.index_desc(inst, ptr, mask)?;
-        if tmp {
-            temps.push(src);
-        }
+        let mut temps = Vec::new();
+        let src = self.cb_in(value, v, &mut temps)?;
+        let (dst, t) = self.index_desc(inst, ptr, mask)?;
+        temps.extend(t);
         let results = &f.insts[inst].results;
         let old = match results.first() {
             Some(&r) if self.demand.demanded.contains(&r) => {

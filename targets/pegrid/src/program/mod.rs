@@ -149,7 +149,8 @@ pub enum Special {
     Grid(u8),
 }
 
-/// A source of a value.
+/// A source of a value. A scalar operand of an elementwise [`TileOp`] (unary, binary,
+/// cmp, select, cast, fma) whose result is a tile stands for that scalar in every lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operand {
     /// The front slot of a CB (read, not removed).

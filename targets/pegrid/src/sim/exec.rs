@@ -107,6 +107,8 @@ fn first<const N: usize>(waits: [Option<Wait>; N]) -> Option<Wait> {
 enum Input<'t> {
     Tile(&'t Tile),
     Scalar(Buffer),
+    /// A scalar broadcast to every lane of the result.
+    Lanes(Buffer),
 }
 
 /// What to do after a command: fall through, or continue at a command index.
@@ -299,10 +301,24 @@ impl Sim<'_> {
         ty: &Type,
         scalar_inputs: bool,
     ) -> Result<Buffer, SimError> {
+        // Scalar operands of elementwise ops with a tile result stand for every lane.
+        let broadcast = !scalar_inputs
+            && !ty.shape.is_empty()
+            && matches!(
+                op,
+                TileOp::Unary(_)
+                    | TileOp::Binary(_)
+                    | TileOp::Cmp(_)
+                    | TileOp::Select
+                    | TileOp::Cast
+                    | TileOp::Fma
+            );
+        let lanes = ty.shape.iter().fold(1usize, |n, &d| n.saturating_mul(d as usize));
         let mut values = Vec::with_capacity(inputs.len());
         for &operand in inputs {
             values.push(match operand {
                 Operand::Cb(cb) if !scalar_inputs => Input::Tile(self.pes[p].front(at, cb)?),
+                _ if broadcast => Input::Lanes(self.scalar(p, at, operand)?.splat(lanes)),
                 _ => Input::Scalar(data::scalar_buffer(self.scalar(p, at, operand)?)),
             });
         }
@@ -311,11 +327,15 @@ impl Sim<'_> {
             types.push(match value {
                 Input::Tile(tile) => tile_type(at, &tile.shape, tile.data.dtype())?,
                 Input::Scalar(buffer) => Type::scalar(buffer.dtype()),
+                Input::Lanes(buffer) => Type {
+                    shape: ty.shape.clone(),
+                    elem: tessera_ir::ElemType::Scalar(buffer.dtype()),
+                },
             });
         }
         let buffers = values.iter().map(|value| match value {
             Input::Tile(tile) => &tile.data,
-            Input::Scalar(buffer) => buffer,
+            Input::Scalar(buffer) | Input::Lanes(buffer) => buffer,
         });
         let args: Vec<(&Buffer, &Type)> = buffers.zip(&types).collect();
         if let TileOp::Copy = op {

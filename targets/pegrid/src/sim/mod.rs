@@ -57,7 +57,9 @@
 //! `op_tile` and `s_op` evaluate the tile IR op of the same name with the reference
 //! interpreter ([`tessera_ir::interp::eval_pure_op`]), so results are bit-exact with
 //! it, including every rounding, wrapping and NaN rule. A tile input is a CB slot
-//! with its shape and dtype; a scalar input is a rank-0 value; the result type is the
+//! with its shape and dtype; a scalar input is a rank-0 value, except that a scalar
+//! input of an elementwise op (unary, binary, cmp, select, cast, fma) with a tile result
+//! stands for that scalar in every lane (as a vector-scalar instruction); the result type is the
 //! command's `shape` and `dtype` (rank 0 for `s_op`, whose CB inputs are scalars).
 //! `copy` returns its input, which must have the result type. Anything the
 //! interpreter rejects (mismatched types or shapes, an op undefined on a dtype) is

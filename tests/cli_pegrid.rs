@@ -1,0 +1,231 @@
+//! End-to-end tests of the PE-grid commands of the `tessera` binary: `emit --stage
+//! pegrid`, `sim` (source and `.peo` input, `.npy` in and out, checked against plain
+//! Rust) and `build --target pegrid`, and their errors: out-of-bounds DMA, kernels that
+//! do not fit local memory, corrupted `.peo` files, bad machine descriptions.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tessera(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the tessera binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tessera-pegrid-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+const VECTOR_ADD: &str = "tests/kernels/ok/vector_add.tsr";
+const SOFTMAX: &str = "tests/kernels/ok/softmax.tsr";
+
+fn write_f32_npy(path: &Path, values: &[f32]) {
+    let header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
+    let mut header = header.into_bytes();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn read_f32_npy(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    bytes[10 + header_len..]
+        .chunks(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+#[test]
+fn emit_pegrid_prints_assembly_for_the_machine() {
+    let out = tessera(&["emit", "--stage", "pegrid", SOFTMAX, "--machine", "tiny"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for needle in ["kernel softmax", "cb_alloc", "dma_in", "re_op max", "se_lut exp", "dma_out"] {
+        assert!(text.contains(needle), "missing {needle:?}:\n{text}");
+    }
+    // The loop-carried loads of a matmul are double-buffered unless --cb-depth 1.
+    let mm = "tests/kernels/ok/matmul_f16.tsr";
+    let two = stdout(&tessera(&["emit", "--stage", "pegrid", mm, "--machine", "tiny"]));
+    assert!(two.contains("depth=2") && two.contains("dpe_mm dot"), "{two}");
+    let one = tessera(&["emit", "--stage", "pegrid", mm, "--machine", "tiny", "--cb-depth", "1"]);
+    assert!(!stdout(&one).contains("depth=2"), "{}", stdout(&one));
+}
+
+/// `sim` of vector_add on `tiny` with .npy input and output, from source and from a
+/// `.peo` built by `build`; both equal x + y.
+#[test]
+fn sim_runs_source_and_peo_with_npy() {
+    let dir = scratch_dir("sim");
+    let n = 45usize;
+    let x: Vec<f32> = (0..n).map(|i| i as f32 * 0.25).collect();
+    let y: Vec<f32> = (0..n).map(|i| 3.0 - i as f32).collect();
+    let want: Vec<f32> = x.iter().zip(&y).map(|(a, b)| a + b).collect();
+    let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
+    write_f32_npy(&xp, &x);
+    write_f32_npy(&yp, &y);
+    let peo = dir.join("vadd.peo");
+    let build = tessera(&[
+        "build",
+        "--target",
+        "pegrid",
+        VECTOR_ADD,
+        "--kernel",
+        "vector_add",
+        "-D",
+        "BLOCK=16",
+        "--machine",
+        "tiny",
+        "-o",
+        peo.to_str().unwrap(),
+        "--footprint",
+    ]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let report = stdout(&build);
+    assert!(report.contains("wrote") && report.contains("B of local memory"), "{report}");
+    assert!(report.contains("cb0:") && report.contains("= load @"), "{report}");
+    for (i, input) in [VECTOR_ADD, peo.to_str().unwrap()].into_iter().enumerate() {
+        let outp = dir.join(format!("z{i}.npy"));
+        let mut args = vec!["sim", input, "--grid", "3", "--machine", "tiny", "--pes", "1x2"];
+        if i == 0 {
+            args.extend(["--kernel", "vector_add", "-D", "BLOCK=16"]);
+        }
+        let n_arg = n.to_string();
+        let zeros = format!("zeros:{n}");
+        let save = format!("z={}", outp.display());
+        args.extend(["--arg", xp.to_str().unwrap(), "--arg", yp.to_str().unwrap()]);
+        args.extend(["--arg", &zeros, "--arg", &n_arg, "--save", &save]);
+        let out = tessera(&args);
+        assert!(out.status.success(), "{input}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("1x2 PEs") && text.contains("dma_in"), "{text}");
+        assert_eq!(read_f32_npy(&outp), want, "{input}");
+    }
+}
+
+#[test]
+fn out_of_bounds_dma_is_a_precise_error() {
+    // n claims 64 elements but the buffers hold 8.
+    let out = tessera(&[
+        "sim",
+        VECTOR_ADD,
+        "--kernel",
+        "vector_add",
+        "--grid",
+        "4",
+        "-D",
+        "BLOCK=16",
+        "--machine",
+        "tiny",
+        "--arg",
+        "rand:8",
+        "--arg",
+        "rand:8",
+        "--arg",
+        "zeros:8",
+        "--arg",
+        "64",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("PE (0, 0)") && err.contains("`dma_in`"), "{err}");
+    assert!(err.contains("element 8 of `x` is out of bounds (len 8)"), "{err}");
+}
+
+#[test]
+fn a_kernel_that_does_not_fit_names_its_tiles() {
+    let out = tessera(&[
+        "build",
+        "--target",
+        "pegrid",
+        SOFTMAX,
+        "-D",
+        "BLOCK=16384",
+        "--machine",
+        "tiny",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("needs") && err.contains("machine `tiny` has 65536"), "{err}");
+    assert!(err.contains("= load @10:13 [16384] f32 x1 = 65536 B"), "{err}");
+}
+
+#[test]
+fn corrupted_peo_files_are_errors() {
+    let dir = scratch_dir("corrupt");
+    let peo = dir.join("k.peo");
+    let build = tessera(&[
+        "build",
+        "--target",
+        "pegrid",
+        VECTOR_ADD,
+        "--kernel",
+        "vector_add",
+        "-o",
+        peo.to_str().unwrap(),
+    ]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let bytes = std::fs::read(&peo).unwrap();
+    let sim_args = ["--arg", "rand:8", "--arg", "rand:8", "--arg", "zeros:8", "--arg", "8"];
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (bytes[..bytes.len() / 2].to_vec(), "bytes, the header says"),
+        (
+            {
+                let mut b = bytes.clone();
+                let mid = b.len() / 2;
+                b[mid] ^= 0x40;
+                b
+            },
+            "checksum mismatch",
+        ),
+        (b"not a peo file at all".to_vec(), "bad magic"),
+    ];
+    for (i, (data, expected)) in cases.into_iter().enumerate() {
+        let bad = dir.join(format!("bad{i}.peo"));
+        std::fs::write(&bad, data).unwrap();
+        let mut args = vec!["sim", bad.to_str().unwrap()];
+        args.extend(sim_args);
+        let out = tessera(&args);
+        assert_eq!(out.status.code(), Some(1), "case {i}");
+        let err = stderr(&out);
+        assert!(err.contains("is not a valid .peo file") && err.contains(expected), "{err}");
+    }
+}
+
+#[test]
+fn bad_machines_are_one_line_errors() {
+    let dir = scratch_dir("machine");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\nclock_hz = 1e9\nwarp_size = 32\n").unwrap();
+    for (machine, expected) in [("nope", "nope"), (bad.to_str().unwrap(), "warp_size")] {
+        let out = tessera(&["emit", "--stage", "pegrid", SOFTMAX, "--machine", machine]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains("--machine") && err.contains(expected), "{err}");
+    }
+}
