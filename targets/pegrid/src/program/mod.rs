@@ -188,7 +188,8 @@ pub enum DmaMask {
     /// Per dimension, the live extent: element `i` is live iff `i[d] < extent[d]` for
     /// every `d` (an extent is clamped to `0..=shape[d]`). Edges of ragged tiles.
     Extents(Vec<Operand>),
-    /// A `bool` tile of the transfer's shape, the front slot of the CB.
+    /// A `bool` tile with one element per transferred element (row-major), the front
+    /// slot of the CB.
     Tile(CbId),
 }
 
@@ -211,7 +212,7 @@ pub struct DmaDesc {
 
 /// An indexed (gather/scatter) DMA over buffer parameter `buffer`: element `i` is
 /// `buffer[index[i]]`, `index` an integer tile in the front slot of a CB; `mask`, a
-/// `bool` tile of the same shape, selects the live elements.
+/// `bool` tile with as many elements (row-major), selects the live elements.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IndexDesc {
     pub level: MemLevel,
