@@ -229,3 +229,71 @@ fn bad_machines_are_one_line_errors() {
         assert!(err.contains("--machine") && err.contains(expected), "{err}");
     }
 }
+
+/// The timed report, JSON and traces; timing-only runs count the same cycles.
+#[test]
+fn sim_reports_cycles_json_and_traces() {
+    let dir = scratch_dir("timing");
+    let trace = dir.join("trace.json");
+    let base = [
+        "sim",
+        "tests/kernels/ok/matmul_f16.tsr",
+        "--grid",
+        "4",
+        "--machine",
+        "tiny",
+        "--arg",
+        "rand:128x128:f16",
+        "--arg",
+        "rand:128x128:f16",
+        "--arg",
+        "zeros:128x128:f16",
+        "--arg",
+        "128",
+        "--arg",
+        "128",
+        "--arg",
+        "128",
+        "--arg",
+        "128",
+        "--arg",
+        "1",
+        "--arg",
+        "128",
+        "--arg",
+        "1",
+        "--arg",
+        "128",
+        "--arg",
+        "1",
+    ];
+    let timed = tessera(&[&base[..], &["--trace", trace.to_str().unwrap()]].concat());
+    assert!(timed.status.success(), "{}", stderr(&timed));
+    let text = stdout(&timed);
+    for needle in ["timed simulation", "cycles =", "roofline:", "binds", "dpe ", "cb-full stall"] {
+        assert!(text.contains(needle), "missing {needle:?}:\n{text}");
+    }
+    let cycles_line = text.lines().find(|l| l.contains("cycles =")).unwrap().to_string();
+    let events = std::fs::read_to_string(&trace).unwrap();
+    assert!(events.contains("traceEvents") && events.contains("\"dpe\""), "{events:.200}");
+    assert!(events.contains("PE (1, 1)"), "one process per PE");
+    // Timing-only: same cycle line, no buffers listed.
+    let only = tessera(&[&base[..], &["--timing-only"]].concat());
+    assert!(only.status.success(), "{}", stderr(&only));
+    let only_text = stdout(&only);
+    assert!(only_text.contains(&cycles_line), "{only_text}");
+    assert!(!only_text.contains("(written)"), "{only_text}");
+    // JSON.
+    let json = tessera(&[&base[..], &["--timing-only", "--json"]].concat());
+    let json_text = stdout(&json);
+    assert!(json_text.trim_start().starts_with('{'), "{json_text}");
+    for key in ["\"cycles\"", "\"binding\"", "\"of_binding\"", "\"dpe_utilization\"", "\"units\""] {
+        assert!(json_text.contains(key), "missing {key}: {json_text}");
+    }
+    // Functional: no report; --save needs values.
+    let functional = tessera(&[&base[..], &["--functional"]].concat());
+    assert!(!stdout(&functional).contains("roofline"), "{}", stdout(&functional));
+    let bad = tessera(&[&base[..], &["--timing-only", "--save", "c=x.npy"]].concat());
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--save needs values"), "{}", stderr(&bad));
+}

@@ -126,15 +126,54 @@ fn pegrid_differential(
     let compiled = compile_kernel(&optimized(module), kernel, &m, &PeOptions::default())
         .unwrap_or_else(|e| panic!("{kernel} does not compile for pegrid `{machine}`: {e}"));
     let mut got = args.to_vec();
+    // `mtia2` runs with the timing model on, `tiny` without: results must not depend on it.
+    let mode = if machine == "mtia2" { sim::Mode::Timed } else { sim::Mode::Functional };
     let sim_launch = sim::Launch {
         grid: launch.grid,
         rows: m.grid.rows,
         cols: m.grid.cols,
         fuel: u64::MAX,
         check_asserts: launch.check_asserts,
+        mode,
+        trace: false,
+        sram_buffers: Vec::new(),
     };
+    let started = std::time::Instant::now();
     let result = sim::run(&compiled.program, &m, &sim_launch, &mut got);
+    let wall = started.elapsed().as_secs_f64();
     let what = format!("{kernel} on pegrid `{machine}`, grid {:?}", launch.grid);
+    // `TESSERA_CYCLE_TABLE=FILE` appends one line per timed launch: kernel, grid,
+    // cycles, binding ceiling, % of it, simulator wall time (for the cycle table).
+    if let (Some(path), Ok(stats)) = (std::env::var_os("TESSERA_CYCLE_TABLE"), &result) {
+        if let Some(t) = &stats.timing {
+            let pes = u64::from(m.grid.rows * m.grid.cols);
+            let r = sim::Report::new(t, &m, pes);
+            let line = format!(
+                "{kernel}\t{:?}\t{}\t{}\t{:.1}\t{:.4}\n",
+                launch.grid,
+                t.cycles,
+                r.binding,
+                100.0 * r.of_binding,
+                wall
+            );
+            use std::io::Write;
+            let file = std::fs::OpenOptions::new().create(true).append(true).open(path);
+            if let Ok(mut f) = file {
+                let _ = f.write_all(line.as_bytes());
+            }
+        }
+    }
+    if let Ok(stats) = &result {
+        if mode == sim::Mode::Timed {
+            // Timing-only runs count the same cycles, unless control flow reads data.
+            let mut again = args.to_vec();
+            let only = sim::Launch { mode: sim::Mode::TimingOnly, ..sim_launch.clone() };
+            match sim::run(&compiled.program, &m, &only, &mut again) {
+                Ok(t) => assert_eq!(t.timing, stats.timing, "{what}: timing-only differs"),
+                Err(e) => assert!(e.to_string().contains("timing-only"), "{what}: {e}"),
+            }
+        }
+    }
     match (reference, result) {
         (Ok(want), Ok(_)) => assert_same_args(&what, want, &got),
         (Err(_), Err(_)) => {}

@@ -12,7 +12,7 @@ use tessera_pegrid::program::{
     CbDecl, CbId, Command, Dir, DmaDesc, DmaMask, Dst, Engine, Group, Imm, IndexDesc, MemLevel, Op,
     Operand, Param, ParamKind, PeSet, Program, Reg, Special, TileOp, Token,
 };
-use tessera_pegrid::sim::{run, Launch, SimError};
+use tessera_pegrid::sim::{run, Launch, Mode, SimError};
 
 use ScalarType::{Bool, F16, F32, I32, I64, I8, U8};
 
@@ -372,9 +372,21 @@ fn args() -> impl Strategy<Value = Vec<KernelArg>> {
 }
 
 fn launch() -> impl Strategy<Value = Launch> {
-    (1u32..3, 1u32..3, 0u64..3000, any::<bool>(), 0u32..24).prop_map(
-        |(rows, cols, fuel, check_asserts, odd)| {
-            let launch = Launch { grid: [1, 2, 3], rows, cols, fuel, check_asserts };
+    (1u32..3, 1u32..3, 0u64..3000, any::<bool>(), 0u32..24, 0usize..3, any::<bool>()).prop_map(
+        |(rows, cols, fuel, check_asserts, odd, mode, trace)| {
+            // Every mode: the timing model must not panic on any program either.
+            let mode = [Mode::Functional, Mode::Timed, Mode::TimingOnly][mode];
+            let sram_buffers = if trace { vec![0, 7] } else { vec![] };
+            let launch = Launch {
+                grid: [1, 2, 3],
+                rows,
+                cols,
+                fuel,
+                check_asserts,
+                mode,
+                trace,
+                sram_buffers,
+            };
             // Now and then a launch that does not fit the machine or has an empty grid.
             match odd {
                 0 => Launch { rows: 3, ..launch },

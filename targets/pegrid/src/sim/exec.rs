@@ -89,7 +89,7 @@ fn tile_bytes(tile: &Tile) -> u64 {
 }
 
 /// The opposite direction: a message sent north arrives from the south.
-fn opposite(dir: Dir) -> Dir {
+pub(crate) fn opposite(dir: Dir) -> Dir {
     match dir {
         Dir::North => Dir::South,
         Dir::South => Dir::North,
@@ -216,6 +216,75 @@ impl Sim<'_> {
             Op::ReRecv { dir, cb } => self.re_recv(p, at, *dir, *cb)?,
             Op::Wait { .. } | Op::Fence => {}
             Op::Barrier { .. } => self.pes[p].barriers += 1,
+        }
+        Ok(None)
+    }
+
+    /// [`Sim::execute`] for timing-only runs: CB slots get their shapes but no data,
+    /// memory is neither read nor written, and tile arithmetic is skipped; only the
+    /// control core computes. Reading an engine's data on the core is an error.
+    pub(crate) fn execute_shapes_only(
+        &mut self,
+        p: usize,
+        at: At,
+        op: &Op,
+    ) -> Result<Next, SimError> {
+        let needs_data = || {
+            at.fault("a timing-only run cannot read tile data on the control core (the control flow depends on data): run with values")
+        };
+        let empty = |dtype: ScalarType| Buffer::zeros(dtype, 0);
+        match op {
+            Op::Scalar { inputs, .. } if inputs.iter().any(|o| matches!(o, Operand::Cb(_))) => {
+                return Err(needs_data());
+            }
+            Op::Branch { cond: Operand::Cb(_), .. } => return Err(needs_data()),
+            Op::Scalar { .. }
+            | Op::Jump { .. }
+            | Op::Branch { .. }
+            | Op::Pop { .. }
+            | Op::Send { .. }
+            | Op::ReSend { .. }
+            | Op::Recv { .. }
+            | Op::ReRecv { .. }
+            | Op::Wait { .. }
+            | Op::Fence
+            | Op::Barrier { .. } => return self.execute(p, at, op),
+            Op::Assert { .. } | Op::DmaOut { .. } | Op::Scatter { .. } | Op::Prefetch { .. } => {}
+            Op::DmaIn { cb, src } | Op::BcastLoad { cb, src, .. } => {
+                let dtype = match self.program.params.get(src.buffer as usize).map(|q| q.kind) {
+                    Some(crate::program::ParamKind::Buffer(t)) => t,
+                    _ => return Err(at.fault("not a buffer")),
+                };
+                let slot_bytes = self.pes[p].cb(at, *cb)?.slot_bytes;
+                check_fits(at, *cb, slot_bytes, numel(&src.shape), dtype)?;
+                let tile = Tile { shape: src.shape.clone(), data: empty(dtype) };
+                self.pes[p].cb_mut(at, *cb)?.slots.push_back(tile);
+            }
+            Op::Gather { cb: out, src: d } | Op::AtomicRmw { old: Some(out), dst: d, .. } => {
+                let dtype = match self.program.params.get(d.buffer as usize).map(|q| q.kind) {
+                    Some(crate::program::ParamKind::Buffer(t)) => t,
+                    _ => return Err(at.fault("not a buffer")),
+                };
+                let shape = self.pes[p].front(at, d.index)?.shape.clone();
+                let slot_bytes = self.pes[p].cb(at, *out)?.slot_bytes;
+                check_fits(at, *out, slot_bytes, numel(&shape), dtype)?;
+                self.pes[p].cb_mut(at, *out)?.slots.push_back(Tile { shape, data: empty(dtype) });
+            }
+            Op::AtomicRmw { old: None, .. } => {}
+            Op::Tile { out, shape, dtype, .. } => {
+                let slot_bytes = self.pes[p].cb(at, out.cb())?.slot_bytes;
+                check_fits(at, out.cb(), slot_bytes, numel(shape), *dtype)?;
+                check_shape(at, shape)?;
+                let tile = Tile { shape: shape.clone(), data: empty(*dtype) };
+                let cb = self.pes[p].cb_mut(at, out.cb())?;
+                match out {
+                    Dst::Push(_) => cb.slots.push_back(tile),
+                    Dst::Update(_) => match cb.slots.front_mut() {
+                        Some(front) => *front = tile,
+                        None => return Err(at.fault(format!("cb{} is empty", out.cb().0))),
+                    },
+                }
+            }
         }
         Ok(None)
     }
@@ -411,7 +480,7 @@ impl Sim<'_> {
     // ----- neighbours -----
 
     /// The index of `p`'s neighbour in `dir`, or [`SimError::NoNeighbour`].
-    fn neighbour(&self, p: usize, at: At, dir: Dir) -> Result<usize, SimError> {
+    pub(crate) fn neighbour(&self, p: usize, at: At, dir: Dir) -> Result<usize, SimError> {
         let (row, col) = self.pes[p].coord;
         let (row, col) = (i64::from(row), i64::from(col));
         let (row, col) = match dir {
@@ -490,6 +559,22 @@ impl Sim<'_> {
     /// The first PE of `set` (other than `p`) that has not reached `p`'s current
     /// barrier, if any.
     fn barrier_wait(&self, p: usize, at: At, set: PeSet) -> Result<Option<Wait>, SimError> {
+        let passed = self.pes[p].barriers;
+        for q in self.barrier_members(p, at, set)? {
+            if q != p && !self.reached_barrier(q, passed) {
+                return Ok(Some(Wait::Barrier(self.pes[q].coord)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The PEs of `set` as seen from PE `p`, row-major.
+    pub(crate) fn barrier_members(
+        &self,
+        p: usize,
+        at: At,
+        set: PeSet,
+    ) -> Result<Vec<usize>, SimError> {
         let (row, col) = self.pes[p].coord;
         let (rows, cols) = (self.launch.rows, self.launch.cols);
         let (row0, col0, n_rows, n_cols) = match set {
@@ -511,17 +596,14 @@ impl Sim<'_> {
                 (r, c, nr, nc)
             }
         };
-        let passed = self.pes[p].barriers;
+        let mut members = Vec::new();
         for r in row0..row0.saturating_add(n_rows) {
             for c in col0..col0.saturating_add(n_cols) {
                 let q = self.pe_index(i64::from(r), i64::from(c));
-                let q = q.ok_or_else(|| at.fault(format!("PE ({r}, {c}) does not exist")))?;
-                if q != p && !self.reached_barrier(q, passed) {
-                    return Ok(Some(Wait::Barrier((r, c))));
-                }
+                members.push(q.ok_or_else(|| at.fault(format!("PE ({r}, {c}) does not exist")))?);
             }
         }
-        Ok(None)
+        Ok(members)
     }
 
     /// Whether PE `q` has reached its barrier number `passed + 1`: it has passed it,

@@ -1,4 +1,4 @@
-//! A functional (untimed) simulator of PE programs: [`run`] executes one SPMD
+//! The simulator of PE programs: [`run`] executes one SPMD
 //! [`Program`] on every PE of a launch's sub-grid, over host buffers given as
 //! [`KernelArg`]s, and returns [`SimStats`] or a typed [`SimError`]. It never
 //! panics, whatever the program, the launch or the arguments, and it is
@@ -122,12 +122,27 @@
 //! [`SimStats`] counts executed commands (in total, per PE, per mnemonic) and the
 //! bytes of live lanes loaded (`dma_in`, `bcast_load`, `gather`) and stored
 //! (`dma_out`, `scatter`, `atomic`).
+//!
+//! # Time
+//!
+//! [`Launch::mode`] selects [`Mode::Functional`] (the above only), [`Mode::Timed`]
+//! (also the timing model of `timing.rs`: per-engine in-order queues, issue cost,
+//! CB dependencies, shared DRAM/SRAM bandwidth, broadcasts, barriers; see its module
+//! docs) or [`Mode::TimingOnly`] (the timing model without arithmetic or data
+//! movement, for fast what-if runs; the same cycle counts as `Timed` unless control
+//! flow reads data, which is then an error). In timed modes the scheduler always steps
+//! the PE whose control core is earliest, and [`SimStats::timing`] holds the cycle
+//! counts; [`Report`] derives rates and the binding roofline ceiling, and
+//! [`chrome_trace`] writes the timeline.
 
+mod cost;
 mod data;
 mod dma;
 mod error;
 mod exec;
+mod report;
 mod state;
+mod timing;
 
 use std::collections::BTreeMap;
 
@@ -137,6 +152,8 @@ use crate::machine::Machine;
 use crate::program::{ParamKind, Program};
 
 pub use error::{BlockedPe, SimError};
+pub use report::{chrome_trace, Ceiling, Report, UnitLine};
+pub use timing::{Mode, Timing, TraceEvent, Unit, UnitStats};
 
 /// A PE as `(row, col)` inside the sub-grid.
 pub type PeCoord = (u32, u32);
@@ -166,12 +183,29 @@ pub struct Launch {
     pub fuel: u64,
     /// Whether `assert` is checked.
     pub check_asserts: bool,
+    /// Functional, timed, or timing-only (see [`Mode`]).
+    pub mode: Mode,
+    /// In timed modes, record every command on the timeline ([`Timing::trace`]).
+    pub trace: bool,
+    /// Buffer parameters (indices into `program.params`) the host placed in on-chip
+    /// SRAM: the timing model serves their transfers from SRAM whatever level a
+    /// descriptor names (a DMA address decides the level, not the instruction).
+    pub sram_buffers: Vec<u32>,
 }
 
 impl Default for Launch {
     /// One PE, a `[1, 1, 1]` grid, 200 million commands of fuel, asserts checked.
     fn default() -> Self {
-        Launch { grid: [1, 1, 1], rows: 1, cols: 1, fuel: 200_000_000, check_asserts: true }
+        Launch {
+            grid: [1, 1, 1],
+            rows: 1,
+            cols: 1,
+            fuel: 200_000_000,
+            check_asserts: true,
+            mode: Mode::Functional,
+            trace: false,
+            sram_buffers: Vec::new(),
+        }
     }
 }
 
@@ -189,6 +223,8 @@ pub struct SimStats {
     pub bytes_loaded: u64,
     /// Bytes of live lanes written by `dma_out`, `scatter` and `atomic`.
     pub bytes_stored: u64,
+    /// Cycle counts, in timed modes.
+    pub timing: Option<Timing>,
 }
 
 /// Runs `program` on `machine` over the sub-grid and grid of `launch`, with `args`
@@ -207,7 +243,7 @@ pub fn run(
         return Err(SimError::LocalMemOverflow { needed, capacity });
     }
     check_args(program, args)?;
-    let mut sim = state::Sim::new(program, launch, args);
+    let mut sim = state::Sim::new(program, machine, launch, args);
     sim.run()?;
     Ok(sim.stats())
 }

@@ -9,8 +9,10 @@ use std::fmt;
 use tessera_ir::interp::{Buffer, KernelArg, Scalar};
 
 use super::error::dir_name;
+use super::timing::TimingState;
 use super::{BlockedPe, Launch, PeCoord, SimError, SimStats};
-use crate::program::{CbId, Dir, Program, Token};
+use crate::machine::Machine;
+use crate::program::{CbId, Dir, Op, Program, Token};
 
 /// Commands a PE runs before the scheduler moves on to the next PE (unless it blocks
 /// or finishes first).
@@ -223,7 +225,10 @@ pub(crate) enum Step {
 /// A launch in progress.
 pub(crate) struct Sim<'a> {
     pub program: &'a Program,
+    pub machine: &'a Machine,
     pub launch: &'a Launch,
+    /// The timing model, in timed modes.
+    pub timing: Option<TimingState>,
     pub args: &'a mut [KernelArg],
     /// Row-major over the sub-grid.
     pub pes: Vec<Pe>,
@@ -242,7 +247,12 @@ pub(crate) struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     /// A launch about to start; the program, launch and arguments are checked.
-    pub fn new(program: &'a Program, launch: &'a Launch, args: &'a mut [KernelArg]) -> Sim<'a> {
+    pub fn new(
+        program: &'a Program,
+        machine: &'a Machine,
+        launch: &'a Launch,
+        args: &'a mut [KernelArg],
+    ) -> Sim<'a> {
         let mut pes = Vec::new();
         for row in 0..launch.rows {
             for col in 0..launch.cols {
@@ -269,9 +279,17 @@ impl<'a> Sim<'a> {
             }
         }
         let ir_ops = program.code.iter().map(|command| super::exec::ir_op(&command.op)).collect();
+        let timing = launch.mode.timed().then(|| {
+            let coords: Vec<PeCoord> = pes.iter().map(|pe| pe.coord).collect();
+            let cbs: Vec<(u64, u32)> =
+                program.cbs.iter().map(|d| (d.slot_bytes, d.depth)).collect();
+            TimingState::new(machine, &coords, launch.cols, &cbs, launch.trace)
+        });
         Sim {
             program,
+            machine,
             launch,
+            timing,
             args,
             pes,
             ir_ops,
@@ -284,8 +302,13 @@ impl<'a> Sim<'a> {
     }
 
     /// Runs every PE to the end: round-robin in row-major order, each PE until it
-    /// blocks, finishes or has run [`QUANTUM`] commands.
+    /// blocks, finishes or has run [`QUANTUM`] commands; in timed modes, always the
+    /// runnable PE whose control core is earliest (ties: row-major), one command at a
+    /// time, so that requests reach the shared memories in time order.
     pub fn run(&mut self) -> Result<(), SimError> {
+        if self.timing.is_some() {
+            return self.run_in_time_order();
+        }
         loop {
             let mut progress = false;
             let mut unfinished = false;
@@ -318,6 +341,40 @@ impl<'a> Sim<'a> {
         }
     }
 
+    fn run_in_time_order(&mut self) -> Result<(), SimError> {
+        // A PE that blocked is skipped until some other PE executes a command.
+        let mut blocked_at: Vec<Option<u64>> = vec![None; self.pes.len()];
+        loop {
+            let mut best: Option<(u64, usize)> = None;
+            let mut unfinished = false;
+            for (p, pe) in self.pes.iter().enumerate() {
+                if pe.finished {
+                    continue;
+                }
+                unfinished = true;
+                if blocked_at[p] == Some(self.executed) {
+                    continue;
+                }
+                let core = self.timing.as_ref().map_or(0, |t| t.core(p));
+                if best.is_none_or(|(c, _)| core < c) {
+                    best = Some((core, p));
+                }
+            }
+            if !unfinished {
+                return Ok(());
+            }
+            let Some((_, p)) = best else { return Err(self.deadlock()) };
+            match self.step(p)? {
+                Step::Executed => blocked_at[p] = None,
+                Step::Blocked(wait) => {
+                    self.pes[p].waiting = Some(wait);
+                    blocked_at[p] = Some(self.executed);
+                }
+                Step::Finished => self.pes[p].finished = true,
+            }
+        }
+    }
+
     /// Tries the command at `p`'s program counter once.
     fn step(&mut self, p: usize) -> Result<Step, SimError> {
         let program = self.program;
@@ -333,7 +390,59 @@ impl<'a> Sim<'a> {
         if self.executed >= self.launch.fuel {
             return Err(SimError::FuelExhausted { fuel: self.launch.fuel });
         }
-        let next = self.execute(p, at, &command.op)?;
+        let mut facts = match self.timing {
+            Some(_) => Some(self.facts(p, at, &command.op)?),
+            None => None,
+        };
+        if let (Some(f), Some(timing), Op::Recv { dir, .. } | Op::ReRecv { dir, .. }) =
+            (facts.as_mut(), self.timing.as_mut(), &command.op)
+        {
+            let link = usize::from(matches!(command.op, Op::ReRecv { .. }));
+            f.extra_ready = timing.receive(p, link, dir_slot(*dir));
+        }
+        let barrier_arrivals = match (&self.timing, &command.op) {
+            (Some(t), Op::Barrier { set }) => {
+                let n = self.pes[p].barriers;
+                let members = self.barrier_members(p, at, *set)?;
+                Some((members.iter().map(|&q| t.barrier_arrival(q, n)).collect::<Vec<_>>(), {
+                    let rows: std::collections::BTreeSet<u32> =
+                        members.iter().map(|&q| self.pes[q].coord.0).collect();
+                    let cols: std::collections::BTreeSet<u32> =
+                        members.iter().map(|&q| self.pes[q].coord.1).collect();
+                    (rows.len() + cols.len()).saturating_sub(2) as u64
+                }))
+            }
+            _ => None,
+        };
+        let next = if self.launch.mode.computes() {
+            self.execute(p, at, &command.op)?
+        } else {
+            self.execute_shapes_only(p, at, &command.op)?
+        };
+        let send_to = match &command.op {
+            Op::Send { dir, .. } | Op::ReSend { dir, .. } if self.timing.is_some() => {
+                Some((self.neighbour(p, at, *dir)?, *dir))
+            }
+            _ => None,
+        };
+        if let (Some(f), Some(timing)) = (facts, self.timing.as_mut()) {
+            let coord = self.pes[p].coord;
+            let done = match barrier_arrivals {
+                Some((arrivals, diameter)) => {
+                    timing.barrier(p, coord, index, &arrivals, diameter);
+                    timing.core(p)
+                }
+                None => timing.commit(p, coord, index, at.mnemonic, &f),
+            };
+            if let Some(token) = command.token {
+                timing.token(p, token.0, done);
+            }
+            if let Some((q, dir)) = send_to {
+                let link = usize::from(matches!(command.op, Op::ReSend { .. }));
+                let bytes = f.local_bytes;
+                timing.send(q, link, dir_slot(super::exec::opposite(dir)), bytes, done);
+            }
+        }
         self.executed += 1;
         if let Some(count) = self.per_command.get_mut(index) {
             *count += 1;
@@ -370,7 +479,9 @@ impl<'a> Sim<'a> {
                 *commands_per_op.entry(command.op.mnemonic()).or_default() += count;
             }
         }
+        let coords: Vec<PeCoord> = self.pes.iter().map(|pe| pe.coord).collect();
         SimStats {
+            timing: self.timing.clone().map(|t| t.finish(&coords)),
             commands: self.executed,
             commands_per_pe: self.pes.iter().map(|pe| (pe.coord, pe.executed)).collect(),
             commands_per_op,
@@ -388,5 +499,15 @@ impl<'a> Sim<'a> {
         } else {
             None
         }
+    }
+}
+
+/// The index of a direction in an inbox (`north, south, east, west`).
+pub(crate) fn dir_slot(dir: Dir) -> usize {
+    match dir {
+        Dir::North => 0,
+        Dir::South => 1,
+        Dir::East => 2,
+        Dir::West => 3,
     }
 }
