@@ -248,3 +248,50 @@ fn optimizer_stage_flags_and_explanations() {
         stdout(&explain)
     );
 }
+
+#[test]
+fn run_on_the_cpu_matches_the_interpreter_and_checks_bounds() {
+    let dir = scratch_dir("cpu");
+    let n = 37usize;
+    let x: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
+    let y: Vec<f32> = (0..n).map(|i| 1.0 - i as f32).collect();
+    let (xp, yp, outp) = (dir.join("x.npy"), dir.join("y.npy"), dir.join("out.npy"));
+    write_f32_npy(&xp, &x);
+    write_f32_npy(&yp, &y);
+    let out = tessera(&[
+        "run",
+        VECTOR_ADD,
+        "--kernel",
+        "vector_add",
+        "--grid",
+        "3",
+        "-D",
+        "BLOCK=16",
+        "--target",
+        "cpu",
+        "--threads",
+        "2",
+        "--arg",
+        xp.to_str().unwrap(),
+        "--arg",
+        yp.to_str().unwrap(),
+        "--arg",
+        &format!("zeros:{n}"),
+        "--arg",
+        &n.to_string(),
+        "--save",
+        &format!("z={}", outp.display()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(cpu, JIT"), "{}", stdout(&out));
+    let want: Vec<f32> = x.iter().zip(&y).map(|(a, b)| a + b).collect();
+    assert_eq!(read_f32_npy(&outp), want);
+    // n claims 64 elements but the buffers hold 8: a checked launch reports the access.
+    let oob = tessera(&[
+        "run", VECTOR_ADD, "--grid", "4", "-D", "BLOCK=16", "--target", "cpu", "--arg", "rand:8",
+        "--arg", "rand:8", "--arg", "zeros:8", "--arg", "64",
+    ]);
+    assert_eq!(oob.status.code(), Some(1));
+    let err = stderr(&oob);
+    assert!(err.contains("line 6:13: load out of bounds: `x`[8] (buffer has 8 elements)"), "{err}");
+}

@@ -2,7 +2,8 @@
 //! on every target this build has, and checks each output against a plain-Rust
 //! reference computed here. Today the targets are: the reference interpreter, on the IR
 //! as lowered and on the IR after the -O2 optimizer, and the PE-grid accelerator (the
-//! -O2 IR compiled for the `tiny` and `mtia2` machines, run on the functional simulator).
+//! -O2 IR compiled for the `tiny` and `mtia2` machines, run on the functional simulator),
+//! and the host CPU (the -O2 IR JIT-compiled with Cranelift, run on every core).
 
 use anyhow::{bail, Result};
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use tessera::args::{random_buffer, HostArg, ShapedBuffer};
 use tessera::frontend::{self, CompileOptions};
 use tessera::ir::interp::{self, Buffer, KernelArg, LaunchOptions, Scalar};
 use tessera::ir::{Module, ScalarType};
+use tessera_cpu::{CpuKernel, LaunchOptions as CpuLaunch};
 use tessera_passes::cost::DefaultCostModel;
 use tessera_passes::pipeline::{optimize_module, OptLevel, PipelineOptions};
 use tessera_pegrid::compile::{compile_kernel, CompileOptions as PeOptions};
@@ -175,6 +177,14 @@ fn run_example(example: &Example) -> Result<bool> {
     let optimize_time = compile_time + started.elapsed().as_secs_f64();
     let mut ok = run_on(example, &Target::Interp(&module), "interp -O0", compile_time)?;
     ok &= run_on(example, &Target::Interp(&optimized), "interp -O2", optimize_time)?;
+    let started = Instant::now();
+    let func = optimized
+        .kernels()
+        .find(|f| f.name == example.kernel)
+        .ok_or_else(|| anyhow::anyhow!("no kernel {}", example.kernel))?;
+    let cpu = CpuKernel::compile(func)?;
+    let cpu_time = optimize_time + started.elapsed().as_secs_f64();
+    ok &= run_on(example, &Target::Cpu(&cpu), "cpu (jit)", cpu_time)?;
     for name in ["tiny", "mtia2"] {
         let machine = Machine::preset(name)?;
         let started = Instant::now();
@@ -191,6 +201,8 @@ enum Target<'a> {
     Interp(&'a Module),
     /// The functional simulator of a machine, with every PE of its grid.
     Pegrid(&'a Machine, &'a Program),
+    /// JIT-compiled for this host, on every core.
+    Cpu(&'a CpuKernel),
 }
 
 /// Launches the example on `target` and compares with the reference; prints a row.
@@ -211,6 +223,10 @@ fn run_on(example: &Example, target: &Target<'_>, label: &str, compile_s: f64) -
                 ..sim::Launch::default()
             };
             sim::run(program, machine, &launch, &mut kernel_args)?;
+        }
+        Target::Cpu(kernel) => {
+            let launch = CpuLaunch { grid: example.grid, ..CpuLaunch::default() };
+            kernel.launch(&mut kernel_args, &launch)?;
         }
     }
     let run_time = started.elapsed();

@@ -9,6 +9,9 @@ use tessera::args::{parse_arg, HostArg, ShapedBuffer};
 use tessera::ir::interp::{self, KernelArg, LaunchOptions};
 use tessera::ir::{Function, Type};
 use tessera::npy;
+use tessera_cpu::{CpuKernel, LaunchOptions as CpuLaunch};
+use tessera_passes::cost::DefaultCostModel;
+use tessera_passes::pipeline::{optimize_module, OptLevel, PipelineOptions};
 
 /// Run a kernel on the reference interpreter.
 #[derive(clap::Args, Debug)]
@@ -24,7 +27,9 @@ Examples:
   tessera run tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 \\
       --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
   tessera run tests/kernels/ok/softmax.tsr --kernel softmax --grid 64 -D BLOCK=128 \\
-      --arg rand:64x100 --arg zeros:64x100 --arg 100 --arg 100 --arg 100 --save y=softmax.npy")]
+      --arg rand:64x100 --arg zeros:64x100 --arg 100 --arg 100 --arg 100 --save y=softmax.npy
+  tessera run tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 --target cpu \\
+      --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000")]
 pub struct RunArgs {
     /// The .tsr file.
     pub file: FilePath,
@@ -49,6 +54,21 @@ pub struct RunArgs {
     /// Skip device_assert checks.
     #[arg(long)]
     pub no_device_asserts: bool,
+    /// Where to run: the reference interpreter, or the host CPU (JIT-compiled at -O2).
+    #[arg(long, value_enum, default_value = "interp")]
+    pub target: RunTarget,
+    /// With --target cpu: worker threads (default: every core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Targets `run` executes on.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunTarget {
+    /// The reference interpreter.
+    Interp,
+    /// The host CPU, through Cranelift.
+    Cpu,
 }
 
 /// Runs `run`.
@@ -64,9 +84,35 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let saves = parse_saves(&args.save, &params)?;
     let host_args = parse_host_args(&params, &args.args)?;
     let mut kernel_args: Vec<KernelArg> = host_args.iter().map(HostArg::to_kernel_arg).collect();
-    let launch = LaunchOptions { grid, fuel: args.fuel, check_asserts: !args.no_device_asserts };
-    interp::run_kernel(&module, &kernel.name, &mut kernel_args, &launch)?;
-    println!("ran {} on grid {}x{}x{} (interpreter)", kernel.name, grid[0], grid[1], grid[2]);
+    let check_asserts = !args.no_device_asserts;
+    let started = std::time::Instant::now();
+    let target = match args.target {
+        RunTarget::Interp => {
+            let launch = LaunchOptions { grid, fuel: args.fuel, check_asserts };
+            interp::run_kernel(&module, &kernel.name, &mut kernel_args, &launch)?;
+            "interpreter".to_string()
+        }
+        RunTarget::Cpu => {
+            let mut optimized = module.clone();
+            let opts = PipelineOptions::for_level(OptLevel::O2);
+            optimize_module(&mut optimized, &opts, &DefaultCostModel)?;
+            let func = optimized
+                .kernels()
+                .find(|f| f.name == kernel.name)
+                .with_context(|| format!("no kernel named '{}'", kernel.name))?;
+            let compiled = CpuKernel::compile(func)?;
+            let jit = started.elapsed().as_secs_f64();
+            let launch = CpuLaunch { grid, threads: args.threads, check_asserts };
+            let run_started = std::time::Instant::now();
+            compiled.launch(&mut kernel_args, &launch)?;
+            format!(
+                "cpu, JIT {:.1} ms, run {:.2} ms",
+                jit * 1e3,
+                run_started.elapsed().as_secs_f64() * 1e3
+            )
+        }
+    };
+    println!("ran {} on grid {}x{}x{} ({target})", kernel.name, grid[0], grid[1], grid[2]);
     report_buffers(&params, &host_args, &kernel_args, &saves)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -102,11 +102,39 @@ pub fn try_run(
         }
     }
     if !matches!(reference, Err(InterpError::FuelExhausted { .. })) {
+        cpu_differential(module, kernel, &args_for_pegrid, launch, &reference);
         for machine in ["tiny", "mtia2"] {
             pegrid_differential(module, kernel, &args_for_pegrid, launch, machine, &reference);
         }
     }
     reference
+}
+
+/// Runs `kernel` (from `module` optimized at -O3) JIT-compiled for this host on two
+/// threads and compares with the interpreter's outcome: the CPU target computes every
+/// element with the interpreter's arithmetic in the same order, so buffers must be
+/// identical, and a launch the interpreter rejects must fail too.
+fn cpu_differential(
+    module: &Module,
+    kernel: &str,
+    args: &[KernelArg],
+    launch: Launch,
+    reference: &Result<Vec<KernelArg>, InterpError>,
+) {
+    use tessera_cpu::{CpuKernel, LaunchOptions as CpuLaunch};
+    let optimized = optimized(module);
+    let func = optimized.kernels().find(|f| f.name == kernel).expect("kernel");
+    let compiled = CpuKernel::compile(func)
+        .unwrap_or_else(|e| panic!("{kernel} does not compile for the CPU: {e}"));
+    let mut got = args.to_vec();
+    let options = CpuLaunch { grid: launch.grid, threads: 2, check_asserts: launch.check_asserts };
+    let what = format!("{kernel} on the CPU, grid {:?}", launch.grid);
+    match (reference, compiled.launch(&mut got, &options)) {
+        (Ok(want), Ok(())) => assert_same_args(&what, want, &got),
+        (Err(_), Err(_)) => {}
+        (Ok(_), Err(e)) => panic!("{what}: fails where the interpreter runs: {e}"),
+        (Err(e), Ok(())) => panic!("{what}: runs where the interpreter fails: {e}"),
+    }
 }
 
 /// Runs `kernel` (from `module` optimized at -O3) on the PE-grid simulator of `machine`

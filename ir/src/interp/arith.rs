@@ -190,28 +190,52 @@ fn unary_int<I: Int>(op: UnaryOp, values: &[I]) -> OpResult<Buffer> {
     Ok(I::into_buffer(result))
 }
 
-/// Math functions: computed in f64, rounded once to `F`.
+/// Math functions: computed in f64 by [`unary_f64`], rounded once to `F`.
 fn unary_float<F: Float>(op: UnaryOp, values: &[F]) -> OpResult<Buffer> {
-    let math = |f: fn(f64) -> f64| map1(values, |x: F| F::round_from_f64(f(x.to_f64())));
     let result = match op {
         UnaryOp::Neg => map1(values, F::neg),
         UnaryOp::Not => return Err(undefined(op.name(), F::DTYPE)),
-        UnaryOp::Exp => math(f64::exp),
-        UnaryOp::Exp2 => math(f64::exp2),
-        UnaryOp::Log => math(f64::ln),
-        UnaryOp::Log2 => math(f64::log2),
-        UnaryOp::Sqrt => math(f64::sqrt),
-        UnaryOp::Rsqrt => math(|x| 1.0 / x.sqrt()),
-        UnaryOp::Sin => math(f64::sin),
-        UnaryOp::Cos => math(f64::cos),
-        UnaryOp::Tanh => math(f64::tanh),
-        UnaryOp::Abs => math(f64::abs),
-        UnaryOp::Floor => math(f64::floor),
-        UnaryOp::Ceil => math(f64::ceil),
-        UnaryOp::Sigmoid => math(|x| 1.0 / (1.0 + (-x).exp())),
-        UnaryOp::Erf => math(erf),
+        UnaryOp::Exp
+        | UnaryOp::Exp2
+        | UnaryOp::Log
+        | UnaryOp::Log2
+        | UnaryOp::Sqrt
+        | UnaryOp::Rsqrt
+        | UnaryOp::Sin
+        | UnaryOp::Cos
+        | UnaryOp::Tanh
+        | UnaryOp::Abs
+        | UnaryOp::Floor
+        | UnaryOp::Ceil
+        | UnaryOp::Sigmoid
+        | UnaryOp::Erf => map1(values, |x: F| F::round_from_f64(unary_f64(op, x.to_f64()))),
     };
     Ok(F::into_buffer(result))
+}
+
+/// The f64 formula of the float unary op `op`: what the interpreter computes for a
+/// float element (widened exactly to f64) before rounding the result once to the
+/// element type. `neg` is `-x`; `not`, undefined on floats, gives NaN. Targets that
+/// call out for math functions call this, so they round exactly as the interpreter.
+pub fn unary_f64(op: UnaryOp, x: f64) -> f64 {
+    match op {
+        UnaryOp::Neg => -x,
+        UnaryOp::Not => f64::NAN,
+        UnaryOp::Exp => x.exp(),
+        UnaryOp::Exp2 => x.exp2(),
+        UnaryOp::Log => x.ln(),
+        UnaryOp::Log2 => x.log2(),
+        UnaryOp::Sqrt => x.sqrt(),
+        UnaryOp::Rsqrt => 1.0 / x.sqrt(),
+        UnaryOp::Sin => x.sin(),
+        UnaryOp::Cos => x.cos(),
+        UnaryOp::Tanh => x.tanh(),
+        UnaryOp::Abs => x.abs(),
+        UnaryOp::Floor => x.floor(),
+        UnaryOp::Ceil => x.ceil(),
+        UnaryOp::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+        UnaryOp::Erf => erf(x),
+    }
 }
 
 fn binary_bool(op: BinaryOp, lhs: &[bool], rhs: &[bool]) -> OpResult<Buffer> {

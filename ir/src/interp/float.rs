@@ -32,9 +32,9 @@ pub(crate) fn f64_to_f32_odd(value: f64) -> f32 {
 ///
 /// The sum is split exactly into `hi + lo` (Knuth's TwoSum); when `lo` is not zero,
 /// `hi` is stepped toward zero if it rounded away, and its last bit is set. Rounding
-/// this to f16/bf16 (through [`f64_to_f32_odd`], since round-to-odd composes) rounds
+/// this to f16/bf16 ([`f64_to_f16`], [`f64_to_bf16`], since round-to-odd composes) rounds
 /// the exact `product + addend` once, which is what `fma` on half types requires.
-pub(crate) fn exact_product_sum_odd(product: f64, addend: f64) -> f64 {
+pub fn exact_product_sum_odd(product: f64, addend: f64) -> f64 {
     let hi = product + addend;
     if !hi.is_finite() {
         return hi;
@@ -56,12 +56,12 @@ pub(crate) fn exact_product_sum_odd(product: f64, addend: f64) -> f64 {
 }
 
 /// `value` rounded once to nearest-even f16.
-pub(crate) fn f64_to_f16(value: f64) -> f16 {
+pub fn f64_to_f16(value: f64) -> f16 {
     f16::from_f32(f64_to_f32_odd(value))
 }
 
 /// `value` rounded once to nearest-even bf16.
-pub(crate) fn f64_to_bf16(value: f64) -> bf16 {
+pub fn f64_to_bf16(value: f64) -> bf16 {
     bf16::from_f32(f64_to_f32_odd(value))
 }
 
@@ -86,12 +86,12 @@ fn i128_to_f32_odd(value: i128) -> f32 {
 }
 
 /// `value` rounded once to nearest-even f16.
-pub(crate) fn i128_to_f16(value: i128) -> f16 {
+pub fn i128_to_f16(value: i128) -> f16 {
     f16::from_f32(i128_to_f32_odd(value))
 }
 
 /// `value` rounded once to nearest-even bf16.
-pub(crate) fn i128_to_bf16(value: i128) -> bf16 {
+pub fn i128_to_bf16(value: i128) -> bf16 {
     bf16::from_f32(i128_to_f32_odd(value))
 }
 

@@ -67,11 +67,12 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-pub use arith::{binary_buffer, unary_buffer};
+pub use arith::{binary_buffer, unary_buffer, unary_f64};
 pub use error::{InterpError, MemAccess};
-/// The error function as the interpreter computes it in f64 (≤ 1 ulp), for targets and
-/// simulators that must round exactly as the interpreter does.
-pub use float::erf;
+/// The interpreter's own rounding primitives, for targets and simulators that must
+/// round exactly as it does: `erf` in f64 (≤ 1 ulp), correctly rounded narrowing of
+/// f64 and integers to f16/bf16, and the round-to-odd sum behind half-precision `fma`.
+pub use float::{erf, exact_product_sum_odd, f64_to_bf16, f64_to_f16, i128_to_bf16, i128_to_f16};
 pub use pure::{atomic_update, constant_scalar, eval_pure_op};
 pub use value::{Buffer, Scalar};
 

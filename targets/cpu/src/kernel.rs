@@ -1,0 +1,346 @@
+//! JIT compilation of one specialized kernel ([`CpuKernel::compile`]) and its checked,
+//! parallel launch ([`CpuKernel::launch`]): the grid's program instances are split
+//! into chunks run on a rayon thread pool, each thread with its own tile scratch.
+
+use std::sync::Mutex;
+
+use cranelift_codegen::ir::UserFuncName;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+use rayon::prelude::*;
+use tessera_ir::interp::{Buffer, KernelArg, Scalar};
+use tessera_ir::{ElemType, Function, Inst, ScalarType};
+
+use crate::lower::{instance_signature, ErrorCode, ErrorRecord, Lower, LowerError};
+use crate::runtime;
+
+/// Why a kernel could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error(transparent)]
+    Lower(#[from] LowerError),
+    #[error("Cranelift: {0}")]
+    Cranelift(String),
+}
+
+/// Why a launch failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    #[error("kernel `{kernel}` takes {expected} arguments, {got} given")]
+    ArgCount { kernel: String, expected: usize, got: usize },
+    #[error("kernel `{kernel}`: argument {index} (`{param}`) must be {expected}, got {got}")]
+    ArgType { kernel: String, index: usize, param: String, expected: String, got: String },
+    #[error("grid {0:?}: every dimension must be at least 1")]
+    BadGrid([u32; 3]),
+    #[error(
+        "kernel `{kernel}`, line {line}:{col}: {what} out of bounds: `{buffer}`[{index}] \
+         (buffer has {len} elements) in program {program:?}"
+    )]
+    OutOfBounds {
+        kernel: String,
+        line: u32,
+        col: u32,
+        what: &'static str,
+        buffer: String,
+        index: i64,
+        len: u64,
+        program: [u32; 3],
+    },
+    #[error("kernel `{kernel}`, line {line}:{col}: device_assert failed in program {program:?}")]
+    AssertFailed { kernel: String, line: u32, col: u32, program: [u32; 3] },
+    #[error("kernel `{kernel}`, line {line}:{col}: `for` step {step} is not positive in program {program:?}")]
+    BadStep { kernel: String, line: u32, col: u32, step: i64, program: [u32; 3] },
+}
+
+/// How to launch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaunchOptions {
+    pub grid: [u32; 3],
+    /// Worker threads (0: the available cores).
+    pub threads: usize,
+    pub check_asserts: bool,
+}
+
+impl Default for LaunchOptions {
+    fn default() -> Self {
+        LaunchOptions { grid: [1, 1, 1], threads: 0, check_asserts: true }
+    }
+}
+
+type InstanceFn =
+    unsafe extern "C" fn(*const u64, *const u32, *const u32, *mut u8, *mut ErrorRecord) -> i32;
+
+/// A kernel compiled to machine code for this host.
+pub struct CpuKernel {
+    func: Function,
+    entry: InstanceFn,
+    scratch_bytes: usize,
+    /// Owns the code `entry` points into.
+    _module: JITModule,
+}
+
+// SAFETY: the module's code is immutable after `finalize_definitions`; the entry point
+// is a plain function that only touches memory given to it per call.
+unsafe impl Send for CpuKernel {}
+unsafe impl Sync for CpuKernel {}
+
+impl std::fmt::Debug for CpuKernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CpuKernel").field("kernel", &self.func.name).finish()
+    }
+}
+
+/// The Cranelift settings: `opt_level=speed` and the host's ISA features.
+pub fn isa_flags() -> Vec<(&'static str, &'static str)> {
+    vec![("opt_level", "speed")]
+}
+
+impl CpuKernel {
+    /// Compiles one kernel function (verified, helpers inlined).
+    pub fn compile(func: &Function) -> Result<CpuKernel, CompileError> {
+        let cl = |e: &dyn std::fmt::Display| CompileError::Cranelift(e.to_string());
+        let mut flags = settings::builder();
+        for (k, v) in isa_flags() {
+            flags.set(k, v).map_err(|e| cl(&e))?;
+        }
+        flags.set("use_colocated_libcalls", "false").map_err(|e| cl(&e))?;
+        flags.set("is_pic", "false").map_err(|e| cl(&e))?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| CompileError::Cranelift(e.to_string()))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| cl(&e))?;
+        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        for (name, ptr) in runtime::symbols() {
+            builder.symbol(name, ptr);
+        }
+        let mut module = JITModule::new(builder);
+        let mut ctx = module.make_context();
+        let sig = instance_signature(module.isa().default_call_conv());
+        let id = module
+            .declare_function(&format!("tessera_{}", func.name), Linkage::Local, &sig)
+            .map_err(|e| cl(&e))?;
+        ctx.func.signature = sig;
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        let helpers = runtime::declare_helpers(&mut module, &mut ctx.func).map_err(|e| cl(&e))?;
+        let mut fctx = FunctionBuilderContext::new();
+        let lowered = {
+            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            Lower::new(func, b, helpers, module.target_config()).run()?
+        };
+        module
+            .define_function(id, &mut ctx)
+            .map_err(|e| CompileError::Cranelift(format!("{e:?}")))?;
+        module.clear_context(&mut ctx);
+        module.finalize_definitions().map_err(|e| cl(&e))?;
+        let code = module.get_finalized_function(id);
+        // SAFETY: `code` was compiled from `instance_signature`, which is this type.
+        let entry = unsafe { std::mem::transmute::<*const u8, InstanceFn>(code) };
+        Ok(CpuKernel {
+            func: func.clone(),
+            entry,
+            scratch_bytes: lowered.scratch_bytes as usize,
+            _module: module,
+        })
+    }
+
+    /// The kernel's name.
+    pub fn name(&self) -> &str {
+        &self.func.name
+    }
+
+    /// Runs the grid over `args` (one per parameter: a buffer for a pointer, a scalar of
+    /// exactly the parameter's type). Every access is bounds-checked.
+    pub fn launch(
+        &self,
+        args: &mut [KernelArg],
+        options: &LaunchOptions,
+    ) -> Result<(), LaunchError> {
+        let f = &self.func;
+        let params = f.params();
+        if args.len() != params.len() {
+            return Err(LaunchError::ArgCount {
+                kernel: f.name.clone(),
+                expected: params.len(),
+                got: args.len(),
+            });
+        }
+        if options.grid.contains(&0) {
+            return Err(LaunchError::BadGrid(options.grid));
+        }
+        let mut slots = vec![0u64; 2 * args.len()];
+        let mut lens = vec![0u64; args.len()];
+        for (i, (arg, &p)) in args.iter_mut().zip(params).enumerate() {
+            let ty = &f.values[p].ty;
+            let mismatch = |got: String| LaunchError::ArgType {
+                kernel: f.name.clone(),
+                index: i,
+                param: f.param_names.get(i).cloned().unwrap_or_default(),
+                expected: ty.to_string(),
+                got,
+            };
+            match (arg, ty.elem) {
+                (KernelArg::Buffer(b), ElemType::Ptr(t)) if b.dtype() == t => {
+                    let (ptr, len) = buffer_raw(b);
+                    slots[2 * i] = ptr as u64;
+                    slots[2 * i + 1] = len as u64;
+                    lens[i] = len as u64;
+                }
+                (KernelArg::Scalar(s), ElemType::Scalar(t))
+                    if s.dtype() == t && ty.shape.is_empty() =>
+                {
+                    slots[2 * i] = scalar_bits(*s);
+                }
+                (KernelArg::Buffer(b), _) => {
+                    return Err(mismatch(format!("a buffer of {}", b.dtype())))
+                }
+                (KernelArg::Scalar(s), _) => {
+                    return Err(mismatch(format!("a {} scalar", s.dtype())))
+                }
+            }
+        }
+        let [gx, gy, gz] = options.grid;
+        let total = u64::from(gx) * u64::from(gy) * u64::from(gz);
+        let first_error: Mutex<Option<(u64, ErrorRecord)>> = Mutex::new(None);
+        let flags = u32::from(options.check_asserts);
+        let slots_addr = slots.as_ptr() as usize;
+        let grid = options.grid;
+        let run_range = |range: std::ops::Range<u64>, scratch: &mut Vec<u128>| {
+            let mut err = ErrorRecord { flags, ..ErrorRecord::default() };
+            for linear in range {
+                let pid = [
+                    (linear % u64::from(gx)) as u32,
+                    ((linear / u64::from(gx)) % u64::from(gy)) as u32,
+                    (linear / (u64::from(gx) * u64::from(gy))) as u32,
+                ];
+                // SAFETY: the arguments were checked against the kernel's parameters;
+                // every buffer access of the generated code is bounds-checked against the
+                // lengths in `slots`; `scratch` holds `scratch_bytes` bytes, 16-aligned.
+                let code = unsafe {
+                    (self.entry)(
+                        slots_addr as *const u64,
+                        grid.as_ptr(),
+                        pid.as_ptr(),
+                        scratch.as_mut_ptr().cast::<u8>(),
+                        &mut err,
+                    )
+                };
+                if code != 0 {
+                    let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                    if slot.is_none_or(|(l, _)| linear < l) {
+                        *slot = Some((linear, err));
+                    }
+                    return;
+                }
+            }
+        };
+        let words = self.scratch_bytes.div_ceil(16).max(1);
+        let threads = if options.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            options.threads
+        };
+        if threads <= 1 || total <= 1 {
+            let mut scratch = vec![0u128; words];
+            run_range(0..total, &mut scratch);
+        } else {
+            let chunks = (threads as u64 * 4).min(total);
+            let per = total.div_ceil(chunks);
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+            let work = || {
+                (0..chunks).into_par_iter().for_each_init(
+                    || vec![0u128; words],
+                    |scratch, c| run_range(c * per..((c + 1) * per).min(total), scratch),
+                )
+            };
+            match pool {
+                Ok(pool) => pool.install(work),
+                Err(_) => work(),
+            }
+        }
+        let Some((linear, rec)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner())
+        else {
+            return Ok(());
+        };
+        let program = [
+            (linear % u64::from(gx)) as u32,
+            ((linear / u64::from(gx)) % u64::from(gy)) as u32,
+            (linear / (u64::from(gx) * u64::from(gy))) as u32,
+        ];
+        Err(self.describe(rec, program, &lens))
+    }
+
+    fn describe(&self, rec: ErrorRecord, program: [u32; 3], lens: &[u64]) -> LaunchError {
+        use tessera_ir::entity::EntityRef;
+        let f = &self.func;
+        let loc = f.loc(Inst::new(rec.inst as usize));
+        let (kernel, line, col) = (f.name.clone(), loc.line, loc.col);
+        let buffer = f.param_names.get(rec.buffer as usize).cloned().unwrap_or_default();
+        let len = lens.get(rec.buffer as usize).copied().unwrap_or(0);
+        let oob = |what| LaunchError::OutOfBounds {
+            kernel: kernel.clone(),
+            line,
+            col,
+            what,
+            buffer: buffer.clone(),
+            index: rec.index,
+            len,
+            program,
+        };
+        match ErrorCode::from_u32(rec.code) {
+            Some(ErrorCode::LoadOutOfBounds) => oob("load"),
+            Some(ErrorCode::StoreOutOfBounds) => oob("store"),
+            Some(ErrorCode::AtomicOutOfBounds) => oob("atomic"),
+            Some(ErrorCode::AssertFailed) => {
+                LaunchError::AssertFailed { kernel, line, col, program }
+            }
+            Some(ErrorCode::BadStep) | None => {
+                LaunchError::BadStep { kernel, line, col, step: rec.index, program }
+            }
+        }
+    }
+}
+
+/// A buffer's data address and length in elements.
+fn buffer_raw(b: &mut Buffer) -> (*mut u8, usize) {
+    match b {
+        Buffer::Bool(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::I8(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::I16(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::I32(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::I64(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::U8(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::U16(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::U32(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::U64(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::F16(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::BF16(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::F32(v) => (v.as_mut_ptr().cast(), v.len()),
+        Buffer::F64(v) => (v.as_mut_ptr().cast(), v.len()),
+    }
+}
+
+/// A scalar's bits, zero-extended (the generated code loads its own width).
+fn scalar_bits(s: Scalar) -> u64 {
+    match s {
+        Scalar::Bool(v) => u64::from(v),
+        Scalar::I8(v) => u64::from(v as u8),
+        Scalar::I16(v) => u64::from(v as u16),
+        Scalar::I32(v) => u64::from(v as u32),
+        Scalar::I64(v) => v as u64,
+        Scalar::U8(v) => u64::from(v),
+        Scalar::U16(v) => u64::from(v),
+        Scalar::U32(v) => u64::from(v),
+        Scalar::U64(v) => v,
+        Scalar::F16(v) => u64::from(v.to_bits()),
+        Scalar::BF16(v) => u64::from(v.to_bits()),
+        Scalar::F32(v) => u64::from(v.to_bits()),
+        Scalar::F64(v) => v.to_bits(),
+    }
+}
+
+#[allow(dead_code)]
+fn dtype_name(t: ScalarType) -> String {
+    t.to_string()
+}

@@ -1,0 +1,1322 @@
+//! Tile IR → Cranelift IR for one program instance.
+//!
+//! The generated function has the C signature
+//! `i32 instance(const u64 *args, const u32 *grid, const u32 *pid, u8 *scratch, ErrorRecord *err)`:
+//! `args` holds two slots per kernel parameter (a buffer's address and its length in
+//! elements, or a scalar's bits and 0), `grid` and `pid` three `u32` each, `scratch` the
+//! calling thread's tile arena of [`Lowered::scratch_bytes`] bytes (16-byte aligned)
+//! and `err` where a failure is described. It returns 0, or the failing
+//! [`ErrorCode`].
+//!
+//! Scalars are Cranelift SSA values (block parameters through loops and branches).
+//! Every tile has a fixed place in the scratch arena, row-major; `expand_dims` and
+//! `reshape` reuse their operand's place (tiles are immutable). A tile carried by a
+//! loop or produced by an `if` has a place of its own that the yields copy into.
+//! Pointers are a buffer parameter (known statically) plus `i64` element offsets.
+//! Tile ops are loops over elements (nested over dimensions where indexing needs it),
+//! and each element is computed by [`crate::scalar`], so results are the interpreter's.
+//!
+//! Memory accesses are checked: a live lane whose offset is outside its buffer stores
+//! an [`ErrorRecord`] (code, instruction, buffer, offset) and returns, before anything
+//! is written by that lane.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_frontend::FunctionBuilder;
+use tessera_ir::interp::{constant_scalar, Scalar};
+use tessera_ir::{
+    Block as IrBlock, ElemType, Function, Inst, Op, ReduceOp, ScalarType, ScanOp, Type,
+    Value as IrValue, ValueDef,
+};
+
+use crate::runtime::Helpers;
+use crate::scalar;
+use crate::types::{byte_size, clif_type};
+
+/// What went wrong in a program instance (the return value of the generated code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ErrorCode {
+    LoadOutOfBounds = 1,
+    StoreOutOfBounds = 2,
+    AtomicOutOfBounds = 3,
+    AssertFailed = 4,
+    BadStep = 5,
+}
+
+impl ErrorCode {
+    /// The code for a returned value.
+    pub fn from_u32(c: u32) -> Option<ErrorCode> {
+        Some(match c {
+            1 => ErrorCode::LoadOutOfBounds,
+            2 => ErrorCode::StoreOutOfBounds,
+            3 => ErrorCode::AtomicOutOfBounds,
+            4 => ErrorCode::AssertFailed,
+            5 => ErrorCode::BadStep,
+            _ => return None,
+        })
+    }
+}
+
+/// Where the generated code describes a failure. `flags` is an input: bit 0 set means
+/// `device_assert`s are checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct ErrorRecord {
+    pub code: u32,
+    /// Index of the failing IR instruction (for its source location).
+    pub inst: u32,
+    /// The buffer parameter of an out-of-bounds access.
+    pub buffer: u32,
+    pub flags: u32,
+    /// The offending element offset (or the `for` step).
+    pub index: i64,
+}
+
+/// Why a kernel could not be lowered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LowerError {
+    #[error("kernel `{kernel}` {line}:{col}: {what} is not supported by the CPU target")]
+    Unsupported { kernel: String, line: u32, col: u32, what: String },
+    #[error("internal error lowering `{kernel}`: {message}")]
+    Internal { kernel: String, message: String },
+}
+
+/// The signature of an instance function.
+pub fn instance_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    for _ in 0..5 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
+}
+
+/// What lowering produced besides the code.
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    pub scratch_bytes: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum PtrOff {
+    Scalar(Value),
+    Tile(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Loc {
+    Scalar(Value),
+    Tile(u32),
+    Ptr { buffer: u32, off: PtrOff },
+}
+
+fn args(v: &[Value]) -> Vec<BlockArg> {
+    v.iter().map(|&x| BlockArg::Value(x)).collect()
+}
+
+struct LoopCtx {
+    header: Block,
+    exit: Block,
+    i: Value,
+}
+
+pub(crate) struct Lower<'a, 'b> {
+    f: &'a Function,
+    b: FunctionBuilder<'b>,
+    h: Helpers,
+    argv: Value,
+    grid: Value,
+    pid: Value,
+    scratch: Value,
+    err: Value,
+    loc: HashMap<IrValue, Loc>,
+    scratch_bytes: u32,
+    flags: MemFlagsData,
+    config: TargetFrontendConfig,
+}
+
+type Result<T> = std::result::Result<T, LowerError>;
+
+fn shape_of(ty: &Type) -> Vec<u64> {
+    ty.shape.iter().map(|&d| u64::from(d)).collect()
+}
+
+fn numel(shape: &[u64]) -> u64 {
+    shape.iter().product()
+}
+
+fn strides(shape: &[u64]) -> Vec<u64> {
+    let mut s = vec![1u64; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * shape[d + 1];
+    }
+    s
+}
+
+impl<'a, 'b> Lower<'a, 'b> {
+    pub fn new(
+        f: &'a Function,
+        mut b: FunctionBuilder<'b>,
+        h: Helpers,
+        config: TargetFrontendConfig,
+    ) -> Lower<'a, 'b> {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry).to_vec();
+        Lower {
+            f,
+            b,
+            h,
+            argv: p[0],
+            grid: p[1],
+            pid: p[2],
+            scratch: p[3],
+            err: p[4],
+            loc: HashMap::new(),
+            scratch_bytes: 0,
+            flags: MemFlagsData::trusted(),
+            config,
+        }
+    }
+
+    fn unsupported(&self, inst: Option<Inst>, what: impl Into<String>) -> LowerError {
+        let (line, col) = inst.map_or((0, 0), |i| {
+            let l = self.f.loc(i);
+            (l.line, l.col)
+        });
+        LowerError::Unsupported { kernel: self.f.name.clone(), line, col, what: what.into() }
+    }
+
+    fn internal(&self, message: impl Into<String>) -> LowerError {
+        LowerError::Internal { kernel: self.f.name.clone(), message: message.into() }
+    }
+
+    /// Lowers the kernel body and finishes the function.
+    pub fn run(mut self) -> Result<Lowered> {
+        let f = self.f;
+        for (i, &p) in f.params().iter().enumerate() {
+            let ty = &f.values[p].ty;
+            let slot = self.b.ins().iadd_imm_s(self.argv, (16 * i) as i64);
+            let loc = match ty.elem {
+                ElemType::Ptr(_) => {
+                    let zero = self.b.ins().iconst(types::I64, 0);
+                    Loc::Ptr { buffer: i as u32, off: PtrOff::Scalar(zero) }
+                }
+                ElemType::Scalar(s) => {
+                    let v = self.b.ins().load(clif_type(s), self.flags, slot, 0);
+                    Loc::Scalar(v)
+                }
+            };
+            self.loc.insert(p, loc);
+        }
+        self.block(f.body, &[])?;
+        let zero = self.b.ins().iconst(types::I32, 0);
+        self.b.ins().return_(&[zero]);
+        self.b.seal_all_blocks();
+        self.b.finalize(self.config);
+        Ok(Lowered { scratch_bytes: self.scratch_bytes })
+    }
+
+    // ----- scratch and loops -----
+
+    fn alloc(&mut self, ty: &Type) -> Result<u32> {
+        let t = ty.elem.scalar().unwrap_or(ScalarType::I64);
+        let bytes = numel(&shape_of(ty)).max(1) * u64::from(byte_size(t));
+        let off = self.scratch_bytes;
+        let end = u64::from(off) + bytes.div_ceil(16) * 16;
+        self.scratch_bytes = u32::try_from(end)
+            .map_err(|_| self.internal("the kernel's tiles need more than 4 GiB of scratch"))?;
+        Ok(off)
+    }
+
+    fn alloc_shape(&mut self, shape: &[u64], t: ScalarType) -> Result<u32> {
+        let ty =
+            Type { shape: shape.iter().map(|&d| d as u32).collect(), elem: ElemType::Scalar(t) };
+        self.alloc(&ty)
+    }
+
+    fn elem_addr(&mut self, off: u32, t: ScalarType, idx: Value) -> Value {
+        let scaled = self.b.ins().imul_imm_s(idx, i64::from(byte_size(t)));
+        let base = self.b.ins().iadd_imm_s(self.scratch, i64::from(off));
+        self.b.ins().iadd(base, scaled)
+    }
+
+    fn load_elem(&mut self, off: u32, t: ScalarType, idx: Value) -> Value {
+        let addr = self.elem_addr(off, t, idx);
+        self.b.ins().load(clif_type(t), self.flags, addr, 0)
+    }
+
+    fn store_elem(&mut self, off: u32, t: ScalarType, idx: Value, v: Value) {
+        let addr = self.elem_addr(off, t, idx);
+        self.b.ins().store(self.flags, v, addr, 0);
+    }
+
+    fn loop_begin(&mut self, n: u64) -> LoopCtx {
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let i = self.b.append_block_param(header, types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().jump(header, &args(&[zero]));
+        self.b.switch_to_block(header);
+        let c = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, n as i64);
+        self.b.ins().brif(c, body, &[], exit, &[]);
+        self.b.switch_to_block(body);
+        LoopCtx { header, exit, i }
+    }
+
+    fn loop_end(&mut self, l: LoopCtx) {
+        let next = self.b.ins().iadd_imm_s(l.i, 1);
+        self.b.ins().jump(l.header, &args(&[next]));
+        self.b.switch_to_block(l.exit);
+    }
+
+    /// Nested loops over `shape`, outermost first; returns the contexts and indices.
+    fn nest_begin(&mut self, shape: &[u64]) -> (Vec<LoopCtx>, Vec<Value>) {
+        let mut ctxs = Vec::new();
+        let mut idx = Vec::new();
+        for &d in shape {
+            let l = self.loop_begin(d);
+            idx.push(l.i);
+            ctxs.push(l);
+        }
+        (ctxs, idx)
+    }
+
+    fn nest_end(&mut self, ctxs: Vec<LoopCtx>) {
+        for l in ctxs.into_iter().rev() {
+            self.loop_end(l);
+        }
+    }
+
+    /// `Σ idx[d] * strides[d]` as an i64 value.
+    fn linear(&mut self, idx: &[Value], strides: &[u64]) -> Value {
+        let mut acc = self.b.ins().iconst(types::I64, 0);
+        for (&i, &s) in idx.iter().zip(strides) {
+            if s == 0 {
+                continue;
+            }
+            let t = self.b.ins().imul_imm_s(i, s as i64);
+            acc = self.b.ins().iadd(acc, t);
+        }
+        acc
+    }
+
+    // ----- values -----
+
+    fn ty(&self, v: IrValue) -> &'a Type {
+        &self.f.values[v].ty
+    }
+
+    fn scalar_type(&self, v: IrValue) -> Result<ScalarType> {
+        self.ty(v).elem.scalar().ok_or_else(|| self.internal(format!("{v} is not scalar-typed")))
+    }
+
+    fn get(&self, v: IrValue) -> Result<Loc> {
+        self.loc.get(&v).copied().ok_or_else(|| self.internal(format!("{v} has no location")))
+    }
+
+    fn scalar(&self, v: IrValue) -> Result<Value> {
+        match self.get(v)? {
+            Loc::Scalar(x) => Ok(x),
+            _ => Err(self.internal(format!("{v} is not a scalar"))),
+        }
+    }
+
+    fn tile(&self, v: IrValue) -> Result<u32> {
+        match self.get(v)? {
+            Loc::Tile(o) => Ok(o),
+            _ => Err(self.internal(format!("{v} is not a tile"))),
+        }
+    }
+
+    /// Element `idx` of value `v` (a scalar is the same in every lane).
+    fn elem(&mut self, v: IrValue, idx: Value) -> Result<Value> {
+        match self.get(v)? {
+            Loc::Scalar(x) => Ok(x),
+            Loc::Tile(o) => {
+                let t = self.scalar_type(v)?;
+                Ok(self.load_elem(o, t, idx))
+            }
+            Loc::Ptr { .. } => Err(self.internal("a pointer used as data")),
+        }
+    }
+
+    /// Copies tile `from` into the place `to` (same type).
+    fn copy_tile(&mut self, ty: &Type, from: u32, to: u32) -> Result<()> {
+        if from == to {
+            return Ok(());
+        }
+        let t = ty.elem.scalar().unwrap_or(ScalarType::I64);
+        let l = self.loop_begin(numel(&shape_of(ty)));
+        let x = self.load_elem(from, t, l.i);
+        self.store_elem(to, t, l.i, x);
+        self.loop_end(l);
+        Ok(())
+    }
+
+    // ----- blocks -----
+
+    /// Lowers the instructions of `block` (arguments already bound); returns the
+    /// values of its terminator.
+    fn block(&mut self, block: IrBlock, _: &[Value]) -> Result<Vec<IrValue>> {
+        let f = self.f;
+        let insts = f.blocks[block].insts.clone();
+        for inst in insts {
+            match &f.insts[inst].op {
+                Op::Yield { values } | Op::Return { values } => return Ok(values.clone()),
+                Op::Condition { cond } => return Ok(vec![*cond]),
+                _ => self.inst(inst)?,
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    fn inst(&mut self, inst: Inst) -> Result<()> {
+        let f = self.f;
+        let data = &f.insts[inst];
+        match &data.op {
+            Op::For { lower, upper, step, inits, body } => {
+                self.lower_for(inst, [*lower, *upper, *step], inits, *body)
+            }
+            Op::While { inits, cond, body } => self.lower_while(inst, inits, *cond, *body),
+            Op::If { cond, then_block, else_block } => {
+                self.lower_if(inst, *cond, *then_block, *else_block)
+            }
+            Op::Load { ptr, mask, other } => self.lower_load(inst, *ptr, *mask, *other),
+            Op::Store { ptr, value, mask } => self.lower_store(inst, *ptr, *value, *mask),
+            Op::Atomic { op, ptr, value, mask } => {
+                self.lower_atomic(inst, *op, *ptr, *value, *mask)
+            }
+            Op::Assert { cond, .. } => self.lower_assert(inst, *cond),
+            Op::Call { callee, .. } => {
+                Err(self.unsupported(Some(inst), format!("a call of `{callee}` (inline it first)")))
+            }
+            Op::Yield { .. } | Op::Condition { .. } | Op::Return { .. } => Ok(()),
+            _ => {
+                let &[result] = data.results.as_slice() else {
+                    return Err(self.internal("a pure op without one result"));
+                };
+                if self.ty(result).elem.pointee().is_some() {
+                    self.lower_ptr(inst, result)
+                } else {
+                    self.lower_pure(inst, result)
+                }
+            }
+        }
+    }
+
+    /// Writes the failure record and returns `code` from the function if `bad`.
+    fn fail_if(&mut self, bad: Value, code: ErrorCode, inst: Inst, buffer: u32, index: Value) {
+        let fail = self.b.create_block();
+        let ok = self.b.create_block();
+        self.b.ins().brif(bad, fail, &[], ok, &[]);
+        self.b.switch_to_block(fail);
+        let c = self.b.ins().iconst(types::I32, code as i64);
+        self.b.ins().store(self.flags, c, self.err, 0);
+        let i = self.b.ins().iconst(types::I32, i64::from(inst.index_u32()));
+        self.b.ins().store(self.flags, i, self.err, 4);
+        let bu = self.b.ins().iconst(types::I32, i64::from(buffer));
+        self.b.ins().store(self.flags, bu, self.err, 8);
+        self.b.ins().store(self.flags, index, self.err, 16);
+        self.b.ins().return_(&[c]);
+        self.b.switch_to_block(ok);
+    }
+
+    // ----- pure ops -----
+
+    fn lower_pure(&mut self, inst: Inst, result: IrValue) -> Result<()> {
+        let f = self.f;
+        let op = &f.insts[inst].op;
+        let ty = self.ty(result);
+        let t = self.scalar_type(result)?;
+        let shape = shape_of(ty);
+        let rank0 = shape.is_empty();
+        let loc = match op {
+            Op::Const { value } => {
+                let s = constant_scalar(*value, t).map_err(|m| self.internal(m))?;
+                let v = scalar::constant(&mut self.b, s);
+                if rank0 {
+                    Loc::Scalar(v)
+                } else {
+                    let o = self.alloc(ty)?;
+                    let l = self.loop_begin(numel(&shape));
+                    self.store_elem(o, t, l.i, v);
+                    self.loop_end(l);
+                    Loc::Tile(o)
+                }
+            }
+            Op::ProgramId { axis } => {
+                let v = self.b.ins().load(types::I32, self.flags, self.pid, 4 * i32::from(*axis));
+                Loc::Scalar(v)
+            }
+            Op::NumPrograms { axis } => {
+                let v = self.b.ins().load(types::I32, self.flags, self.grid, 4 * i32::from(*axis));
+                Loc::Scalar(v)
+            }
+            Op::Arange { start, .. } => {
+                let o = self.alloc(ty)?;
+                let l = self.loop_begin(numel(&shape));
+                let v = self.b.ins().iadd_imm_s(l.i, *start);
+                let v = scalar::cast(&mut self.b, &self.h, ScalarType::I64, t, v);
+                self.store_elem(o, t, l.i, v);
+                self.loop_end(l);
+                Loc::Tile(o)
+            }
+            Op::Splat { value } => {
+                let x = self.scalar(*value)?;
+                if rank0 {
+                    Loc::Scalar(x)
+                } else {
+                    let o = self.alloc(ty)?;
+                    let l = self.loop_begin(numel(&shape));
+                    self.store_elem(o, t, l.i, x);
+                    self.loop_end(l);
+                    Loc::Tile(o)
+                }
+            }
+            Op::ExpandDims { arg, .. } | Op::Reshape { arg } => match self.get(*arg)? {
+                Loc::Tile(o) => Loc::Tile(o),
+                Loc::Scalar(x) if rank0 => Loc::Scalar(x),
+                Loc::Scalar(x) => {
+                    let o = self.alloc(ty)?;
+                    let l = self.loop_begin(numel(&shape));
+                    self.store_elem(o, t, l.i, x);
+                    self.loop_end(l);
+                    Loc::Tile(o)
+                }
+                Loc::Ptr { .. } => return Err(self.internal("pointer reshape")),
+            },
+            Op::Broadcast { arg } => {
+                let o = self.alloc(ty)?;
+                self.broadcast_into(*arg, &shape, t, o)?;
+                Loc::Tile(o)
+            }
+            Op::Trans { arg, perm } => {
+                let o = self.alloc(ty)?;
+                let src = self.tile(*arg)?;
+                let in_strides = strides(&shape_of(self.ty(*arg)));
+                let perm_strides: Vec<u64> = perm.iter().map(|&p| in_strides[p as usize]).collect();
+                let (ctxs, idx) = self.nest_begin(&shape);
+                let si = self.linear(&idx, &perm_strides);
+                let di = self.linear(&idx, &strides(&shape));
+                let x = self.load_elem(src, t, si);
+                self.store_elem(o, t, di, x);
+                self.nest_end(ctxs);
+                Loc::Tile(o)
+            }
+            Op::Unary { .. }
+            | Op::Binary { .. }
+            | Op::Cmp { .. }
+            | Op::Select { .. }
+            | Op::Cast { .. }
+            | Op::Fma { .. } => {
+                let operands = op.operands();
+                if rank0 {
+                    let xs: Vec<Value> =
+                        operands.iter().map(|&v| self.scalar(v)).collect::<Result<_>>()?;
+                    Loc::Scalar(self.elementwise(op, t, &operands, &xs)?)
+                } else {
+                    let o = self.alloc(ty)?;
+                    let l = self.loop_begin(numel(&shape));
+                    let mut xs = Vec::new();
+                    for &v in &operands {
+                        xs.push(self.elem(v, l.i)?);
+                    }
+                    let r = self.elementwise(op, t, &operands, &xs)?;
+                    self.store_elem(o, t, l.i, r);
+                    self.loop_end(l);
+                    Loc::Tile(o)
+                }
+            }
+            Op::Reduce { op: rop, arg, axis } => self.lower_reduce(*rop, *arg, *axis, ty)?,
+            Op::Scan { op: sop, arg, axis } => self.lower_scan(*sop, *arg, *axis, ty)?,
+            Op::Dot { a, b, acc } => self.lower_dot(inst, *a, *b, *acc, ty)?,
+            other => return Err(self.unsupported(Some(inst), format!("{other:?}"))),
+        };
+        self.loc.insert(result, loc);
+        Ok(())
+    }
+
+    fn elementwise(
+        &mut self,
+        op: &Op,
+        t: ScalarType,
+        operands: &[IrValue],
+        xs: &[Value],
+    ) -> Result<Value> {
+        let h = &self.h;
+        let b = &mut self.b;
+        Ok(match op {
+            Op::Unary { op, .. } => scalar::unary(b, h, *op, t, xs[0]),
+            Op::Binary { op, .. } => scalar::binary(b, h, *op, t, xs[0], xs[1]),
+            Op::Cmp { pred, .. } => {
+                let ot = self.f.values[operands[0]].ty.elem.scalar().unwrap_or(t);
+                scalar::cmp(b, *pred, ot, xs[0], xs[1])
+            }
+            Op::Select { .. } => scalar::select(b, xs[0], xs[1], xs[2]),
+            Op::Cast { .. } => {
+                let from = self.f.values[operands[0]].ty.elem.scalar().unwrap_or(t);
+                scalar::cast(b, h, from, t, xs[0])
+            }
+            Op::Fma { .. } => scalar::fma(b, h, t, xs[0], xs[1], xs[2]),
+            _ => return Err(self.internal("not elementwise")),
+        })
+    }
+
+    /// Writes `arg` broadcast to `shape` into place `o`.
+    fn broadcast_into(&mut self, arg: IrValue, shape: &[u64], t: ScalarType, o: u32) -> Result<()> {
+        let in_shape = shape_of(self.ty(arg));
+        match self.get(arg)? {
+            Loc::Scalar(x) => {
+                let l = self.loop_begin(numel(shape));
+                self.store_elem(o, t, l.i, x);
+                self.loop_end(l);
+            }
+            Loc::Tile(src) => {
+                let mut st = strides(&in_shape);
+                for (d, s) in st.iter_mut().enumerate() {
+                    if in_shape.get(d).copied() != shape.get(d).copied() {
+                        *s = 0;
+                    }
+                }
+                let (ctxs, idx) = self.nest_begin(shape);
+                let si = self.linear(&idx, &st);
+                let di = self.linear(&idx, &strides(shape));
+                let x = self.load_elem(src, t, si);
+                self.store_elem(o, t, di, x);
+                self.nest_end(ctxs);
+            }
+            Loc::Ptr { .. } => return Err(self.internal("pointer broadcast")),
+        }
+        Ok(())
+    }
+
+    /// A reduction result: a scalar for rank 0, else a tile.
+    fn lower_reduce(&mut self, op: ReduceOp, arg: IrValue, axis: u32, ty: &Type) -> Result<Loc> {
+        let in_shape = shape_of(self.ty(arg));
+        let it = self.scalar_type(arg)?;
+        let rt = ty.elem.scalar().unwrap_or(it);
+        let src = self.tile(arg)?;
+        let ax = axis as usize;
+        let outer: u64 = in_shape[..ax].iter().product();
+        let len = in_shape[ax];
+        let inner: u64 = in_shape[ax + 1..].iter().product();
+        let out_shape = vec![outer * inner];
+        let o = self.alloc_shape(&out_shape, rt)?;
+        let acc_t = match op {
+            ReduceOp::Sum => scalar::sum_acc_type(it),
+            _ => it,
+        };
+        let acc_slot = self.alloc_shape(&[1], acc_t)?;
+        let idx_slot = self.alloc_shape(&[1], ScalarType::I32)?;
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let lo = self.loop_begin(outer);
+        let li = self.loop_begin(inner);
+        // Element k of this lane: (o * len + k) * inner + i.
+        let base = self.b.ins().imul_imm_s(lo.i, (len * inner) as i64);
+        let base = self.b.ins().iadd(base, li.i);
+        match op {
+            ReduceOp::Sum => {
+                // -0.0 for floats: the interpreter folds from the first element, so an
+                // all -0.0 lane sums to -0.0.
+                let z = if len == 0 {
+                    scalar::constant(&mut self.b, zero_of(acc_t))
+                } else {
+                    scalar::sum_identity(&mut self.b, acc_t)
+                };
+                self.store_elem(acc_slot, acc_t, zero, z);
+            }
+            _ => {
+                let first = if len == 0 {
+                    scalar::constant(&mut self.b, zero_of(it))
+                } else {
+                    self.load_elem(src, it, base)
+                };
+                self.store_elem(acc_slot, acc_t, zero, first);
+                let z32 = self.b.ins().iconst(types::I32, 0);
+                self.store_elem(idx_slot, ScalarType::I32, zero, z32);
+            }
+        }
+        let lk = self.loop_begin(len);
+        let off = self.b.ins().imul_imm_s(lk.i, inner as i64);
+        let at = self.b.ins().iadd(base, off);
+        let x = self.load_elem(src, it, at);
+        let acc = self.load_elem(acc_slot, acc_t, zero);
+        match op {
+            ReduceOp::Sum => {
+                let xa = scalar::to_acc(&mut self.b, &self.h, it, x);
+                let s = scalar::sum_step(&mut self.b, &self.h, acc_t, acc, xa);
+                self.store_elem(acc_slot, acc_t, zero, s);
+            }
+            ReduceOp::Max => {
+                let s = scalar::max_step(&mut self.b, it, acc, x);
+                self.store_elem(acc_slot, acc_t, zero, s);
+            }
+            ReduceOp::Min => {
+                let s = scalar::min_step(&mut self.b, it, acc, x);
+                self.store_elem(acc_slot, acc_t, zero, s);
+            }
+            ReduceOp::ArgMax | ReduceOp::ArgMin => {
+                let better = scalar::arg_better(&mut self.b, op, it, x, acc);
+                let best = self.b.ins().select(better, x, acc);
+                self.store_elem(acc_slot, acc_t, zero, best);
+                let k32 = self.b.ins().ireduce(types::I32, lk.i);
+                let cur = self.load_elem(idx_slot, ScalarType::I32, zero);
+                let k = self.b.ins().select(better, k32, cur);
+                self.store_elem(idx_slot, ScalarType::I32, zero, k);
+            }
+        }
+        self.loop_end(lk);
+        let out_i = self.b.ins().imul_imm_s(lo.i, inner as i64);
+        let out_i = self.b.ins().iadd(out_i, li.i);
+        let r = match op {
+            ReduceOp::Sum => {
+                let acc = self.load_elem(acc_slot, acc_t, zero);
+                scalar::from_acc(&mut self.b, &self.h, it, acc)
+            }
+            ReduceOp::Max | ReduceOp::Min => self.load_elem(acc_slot, acc_t, zero),
+            ReduceOp::ArgMax | ReduceOp::ArgMin => self.load_elem(idx_slot, ScalarType::I32, zero),
+        };
+        self.store_elem(o, rt, out_i, r);
+        self.loop_end(li);
+        self.loop_end(lo);
+        if ty.shape.is_empty() {
+            let v = self.load_elem(o, rt, zero);
+            Ok(Loc::Scalar(v))
+        } else {
+            Ok(Loc::Tile(o))
+        }
+    }
+
+    fn lower_scan(&mut self, _op: ScanOp, arg: IrValue, axis: u32, ty: &Type) -> Result<Loc> {
+        let shape = shape_of(ty);
+        let t = self.scalar_type(arg)?;
+        let src = self.tile(arg)?;
+        let ax = axis as usize;
+        let outer: u64 = shape[..ax].iter().product();
+        let len = shape[ax];
+        let inner: u64 = shape[ax + 1..].iter().product();
+        let o = self.alloc(ty)?;
+        let acc_t = scalar::sum_acc_type(t);
+        let acc_slot = self.alloc_shape(&[1], acc_t)?;
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let lo = self.loop_begin(outer);
+        let li = self.loop_begin(inner);
+        let base = self.b.ins().imul_imm_s(lo.i, (len * inner) as i64);
+        let base = self.b.ins().iadd(base, li.i);
+        let z = scalar::sum_identity(&mut self.b, acc_t);
+        self.store_elem(acc_slot, acc_t, zero, z);
+        let lk = self.loop_begin(len);
+        let off = self.b.ins().imul_imm_s(lk.i, inner as i64);
+        let at = self.b.ins().iadd(base, off);
+        let x = self.load_elem(src, t, at);
+        let xa = scalar::to_acc(&mut self.b, &self.h, t, x);
+        let acc = self.load_elem(acc_slot, acc_t, zero);
+        let s = scalar::sum_step(&mut self.b, &self.h, acc_t, acc, xa);
+        self.store_elem(acc_slot, acc_t, zero, s);
+        let r = scalar::from_acc(&mut self.b, &self.h, t, s);
+        self.store_elem(o, t, at, r);
+        self.loop_end(lk);
+        self.loop_end(li);
+        self.loop_end(lo);
+        Ok(Loc::Tile(o))
+    }
+
+    fn lower_dot(
+        &mut self,
+        inst: Inst,
+        a: IrValue,
+        bv: IrValue,
+        acc: IrValue,
+        ty: &Type,
+    ) -> Result<Loc> {
+        let ash = shape_of(self.ty(a));
+        let bsh = shape_of(self.ty(bv));
+        let (&[m, k], &[_, n]) = (ash.as_slice(), bsh.as_slice()) else {
+            return Err(self.unsupported(Some(inst), "a `dot` of rank other than 2"));
+        };
+        let it = self.scalar_type(a)?;
+        let at = ty.elem.scalar().unwrap_or(ScalarType::F32);
+        let (ao, bo) = (self.tile(a)?, self.tile(bv)?);
+        let o = self.alloc(ty)?;
+        self.broadcast_into(acc, &[m, n], at, o)?;
+        let li = self.loop_begin(m);
+        let lj = self.loop_begin(n);
+        let oi = self.b.ins().imul_imm_s(li.i, n as i64);
+        let oi = self.b.ins().iadd(oi, lj.i);
+        let lk = self.loop_begin(k);
+        let ai = self.b.ins().imul_imm_s(li.i, k as i64);
+        let ai = self.b.ins().iadd(ai, lk.i);
+        let bi = self.b.ins().imul_imm_s(lk.i, n as i64);
+        let bi = self.b.ins().iadd(bi, lj.i);
+        let x = self.load_elem(ao, it, ai);
+        let y = self.load_elem(bo, it, bi);
+        let cur = self.load_elem(o, at, oi);
+        let s = scalar::dot_step(&mut self.b, &self.h, it, at, cur, x, y);
+        self.store_elem(o, at, oi, s);
+        self.loop_end(lk);
+        self.loop_end(lj);
+        self.loop_end(li);
+        Ok(Loc::Tile(o))
+    }
+
+    // ----- pointers and memory -----
+
+    fn ptr(&self, v: IrValue) -> Result<(u32, PtrOff)> {
+        match self.get(v)? {
+            Loc::Ptr { buffer, off } => Ok((buffer, off)),
+            _ => Err(self.internal(format!("{v} is not a pointer"))),
+        }
+    }
+
+    fn off_elem(&mut self, off: PtrOff, idx: Value) -> Value {
+        match off {
+            PtrOff::Scalar(x) => x,
+            PtrOff::Tile(o) => self.load_elem(o, ScalarType::I64, idx),
+        }
+    }
+
+    fn lower_ptr(&mut self, inst: Inst, result: IrValue) -> Result<()> {
+        let f = self.f;
+        let op = &f.insts[inst].op;
+        let ty = self.ty(result);
+        let shape = shape_of(ty);
+        let n = numel(&shape);
+        let i64t = ScalarType::I64;
+        let (buffer, off) = match op {
+            Op::PtrAdd { ptr, offset } => {
+                let (buffer, base) = self.ptr(*ptr)?;
+                let ot = self.scalar_type(*offset)?;
+                if shape.is_empty() {
+                    let PtrOff::Scalar(bx) = base else { return Err(self.internal("ptr rank")) };
+                    let x = self.scalar(*offset)?;
+                    let x = scalar::cast(&mut self.b, &self.h, ot, i64t, x);
+                    (buffer, PtrOff::Scalar(self.b.ins().iadd(bx, x)))
+                } else {
+                    let o = self.alloc_shape(&shape, i64t)?;
+                    let l = self.loop_begin(n);
+                    let bx = self.off_elem(base, l.i);
+                    let x = self.elem(*offset, l.i)?;
+                    let x = scalar::cast(&mut self.b, &self.h, ot, i64t, x);
+                    let s = self.b.ins().iadd(bx, x);
+                    self.store_elem(o, i64t, l.i, s);
+                    self.loop_end(l);
+                    (buffer, PtrOff::Tile(o))
+                }
+            }
+            Op::Splat { value } => {
+                let (buffer, base) = self.ptr(*value)?;
+                (buffer, base)
+            }
+            Op::ExpandDims { arg, .. } | Op::Reshape { arg } => self.ptr(*arg)?,
+            Op::Broadcast { arg } => {
+                let (buffer, base) = self.ptr(*arg)?;
+                match base {
+                    PtrOff::Scalar(x) => (buffer, PtrOff::Scalar(x)),
+                    PtrOff::Tile(src) => {
+                        let in_shape = shape_of(self.ty(*arg));
+                        let mut st = strides(&in_shape);
+                        for (d, s) in st.iter_mut().enumerate() {
+                            if in_shape.get(d).copied() != shape.get(d).copied() {
+                                *s = 0;
+                            }
+                        }
+                        let o = self.alloc_shape(&shape, i64t)?;
+                        let (ctxs, idx) = self.nest_begin(&shape);
+                        let si = self.linear(&idx, &st);
+                        let di = self.linear(&idx, &strides(&shape));
+                        let x = self.load_elem(src, i64t, si);
+                        self.store_elem(o, i64t, di, x);
+                        self.nest_end(ctxs);
+                        (buffer, PtrOff::Tile(o))
+                    }
+                }
+            }
+            Op::Trans { arg, perm } => {
+                let (buffer, base) = self.ptr(*arg)?;
+                match base {
+                    PtrOff::Scalar(x) => (buffer, PtrOff::Scalar(x)),
+                    PtrOff::Tile(src) => {
+                        let in_strides = strides(&shape_of(self.ty(*arg)));
+                        let ps: Vec<u64> = perm.iter().map(|&p| in_strides[p as usize]).collect();
+                        let o = self.alloc_shape(&shape, i64t)?;
+                        let (ctxs, idx) = self.nest_begin(&shape);
+                        let si = self.linear(&idx, &ps);
+                        let di = self.linear(&idx, &strides(&shape));
+                        let x = self.load_elem(src, i64t, si);
+                        self.store_elem(o, i64t, di, x);
+                        self.nest_end(ctxs);
+                        (buffer, PtrOff::Tile(o))
+                    }
+                }
+            }
+            Op::Select { cond, on_true, on_false } => {
+                let (b1, o1) = self.ptr(*on_true)?;
+                let (b2, o2) = self.ptr(*on_false)?;
+                if b1 != b2 {
+                    return Err(self.unsupported(
+                        Some(inst),
+                        "a select between pointers into different buffers",
+                    ));
+                }
+                if shape.is_empty() {
+                    let c = self.scalar(*cond)?;
+                    let (PtrOff::Scalar(x), PtrOff::Scalar(y)) = (o1, o2) else {
+                        return Err(self.internal("ptr rank"));
+                    };
+                    (b1, PtrOff::Scalar(scalar::select(&mut self.b, c, x, y)))
+                } else {
+                    let o = self.alloc_shape(&shape, i64t)?;
+                    let l = self.loop_begin(n);
+                    let c = self.elem(*cond, l.i)?;
+                    let x = self.off_elem(o1, l.i);
+                    let y = self.off_elem(o2, l.i);
+                    let s = scalar::select(&mut self.b, c, x, y);
+                    self.store_elem(o, i64t, l.i, s);
+                    self.loop_end(l);
+                    (b1, PtrOff::Tile(o))
+                }
+            }
+            other => return Err(self.unsupported(Some(inst), format!("pointer op {other:?}"))),
+        };
+        self.loc.insert(result, Loc::Ptr { buffer, off });
+        Ok(())
+    }
+
+    /// The checked address of element `off` of buffer parameter `buffer`.
+    fn buffer_addr(
+        &mut self,
+        inst: Inst,
+        buffer: u32,
+        t: ScalarType,
+        off: Value,
+        code: ErrorCode,
+    ) -> Value {
+        let slot = 16 * buffer as i32;
+        let base = self.b.ins().load(types::I64, self.flags, self.argv, slot);
+        let len = self.b.ins().load(types::I64, self.flags, self.argv, slot + 8);
+        let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, off, len);
+        self.fail_if(bad, code, inst, buffer, off);
+        let scaled = self.b.ins().imul_imm_s(off, i64::from(byte_size(t)));
+        self.b.ins().iadd(base, scaled)
+    }
+
+    /// Runs `body` for lane `i` only where `mask` (if any) is true; returns the value
+    /// computed there, or `dead` for a masked-off lane.
+    fn lower_load(
+        &mut self,
+        inst: Inst,
+        ptr: IrValue,
+        mask: Option<IrValue>,
+        other: Option<IrValue>,
+    ) -> Result<()> {
+        let f = self.f;
+        let &[result] = f.insts[inst].results.as_slice() else { return Err(self.internal("load")) };
+        let ty = self.ty(result);
+        let t = self.scalar_type(result)?;
+        let shape = shape_of(ty);
+        let (buffer, off) = self.ptr(ptr)?;
+        let rank0 = shape.is_empty();
+        let o = if rank0 { self.alloc_shape(&[1], t)? } else { self.alloc(ty)? };
+        let l = self.loop_begin(numel(&shape).max(1));
+        let live = self.b.create_block();
+        let dead = self.b.create_block();
+        let next = self.b.create_block();
+        match mask {
+            Some(m) => {
+                let c = self.elem(m, l.i)?;
+                self.b.ins().brif(c, live, &[], dead, &[]);
+            }
+            None => {
+                self.b.ins().jump(live, &[]);
+            }
+        }
+        self.b.switch_to_block(live);
+        let e = self.off_elem(off, l.i);
+        let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::LoadOutOfBounds);
+        let x = self.b.ins().load(clif_type(t), self.flags, addr, 0);
+        self.store_elem(o, t, l.i, x);
+        self.b.ins().jump(next, &[]);
+        self.b.switch_to_block(dead);
+        let fill = match other {
+            Some(v) => self.elem(v, l.i)?,
+            None => scalar::constant(&mut self.b, zero_of(t)),
+        };
+        self.store_elem(o, t, l.i, fill);
+        self.b.ins().jump(next, &[]);
+        self.b.switch_to_block(next);
+        self.loop_end(l);
+        let loc = if rank0 {
+            let zero = self.b.ins().iconst(types::I64, 0);
+            Loc::Scalar(self.load_elem(o, t, zero))
+        } else {
+            Loc::Tile(o)
+        };
+        self.loc.insert(result, loc);
+        Ok(())
+    }
+
+    fn lower_store(
+        &mut self,
+        inst: Inst,
+        ptr: IrValue,
+        value: IrValue,
+        mask: Option<IrValue>,
+    ) -> Result<()> {
+        let t = self.scalar_type(value)?;
+        let shape = shape_of(self.ty(value));
+        let (buffer, off) = self.ptr(ptr)?;
+        let l = self.loop_begin(numel(&shape).max(1));
+        let live = self.b.create_block();
+        let next = self.b.create_block();
+        match mask {
+            Some(m) => {
+                let c = self.elem(m, l.i)?;
+                self.b.ins().brif(c, live, &[], next, &[]);
+            }
+            None => {
+                self.b.ins().jump(live, &[]);
+            }
+        }
+        self.b.switch_to_block(live);
+        let e = self.off_elem(off, l.i);
+        let x = self.elem(value, l.i)?;
+        let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::StoreOutOfBounds);
+        self.b.ins().store(self.flags, x, addr, 0);
+        self.b.ins().jump(next, &[]);
+        self.b.switch_to_block(next);
+        self.loop_end(l);
+        Ok(())
+    }
+
+    fn lower_atomic(
+        &mut self,
+        inst: Inst,
+        op: tessera_ir::AtomicOp,
+        ptr: IrValue,
+        value: IrValue,
+        mask: Option<IrValue>,
+    ) -> Result<()> {
+        let f = self.f;
+        let t = self.scalar_type(value)?;
+        let shape = shape_of(self.ty(value));
+        let rank0 = shape.is_empty();
+        let (buffer, off) = self.ptr(ptr)?;
+        let o = self.alloc_shape(&[numel(&shape).max(1)], t)?;
+        let l = self.loop_begin(numel(&shape).max(1));
+        let live = self.b.create_block();
+        let dead = self.b.create_block();
+        let next = self.b.create_block();
+        match mask {
+            Some(m) => {
+                let c = self.elem(m, l.i)?;
+                self.b.ins().brif(c, live, &[], dead, &[]);
+            }
+            None => {
+                self.b.ins().jump(live, &[]);
+            }
+        }
+        self.b.switch_to_block(live);
+        let e = self.off_elem(off, l.i);
+        let x = self.elem(value, l.i)?;
+        let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::AtomicOutOfBounds);
+        // Compare-and-swap loop with the interpreter's update rule.
+        let retry = self.b.create_block();
+        let done = self.b.create_block();
+        let ct = clif_type(t);
+        let first = self.b.ins().load(ct, MemFlagsData::trusted(), addr, 0);
+        self.b.ins().jump(retry, &args(&[first]));
+        self.b.switch_to_block(retry);
+        let old = self.b.append_block_param(retry, ct);
+        let new = scalar::atomic_combine(&mut self.b, &self.h, op, t, old, x);
+        let (old_bits, new_bits) = if ct.is_float() {
+            let it = types::Type::int(ct.bits() as u16).unwrap_or(types::I32);
+            (
+                self.b.ins().bitcast(it, MemFlagsData::new(), old),
+                self.b.ins().bitcast(it, MemFlagsData::new(), new),
+            )
+        } else {
+            (old, new)
+        };
+        let seen = self.b.ins().atomic_cas(MemFlagsData::trusted(), addr, old_bits, new_bits);
+        let same = self.b.ins().icmp(IntCC::Equal, seen, old_bits);
+        let seen_v =
+            if ct.is_float() { self.b.ins().bitcast(ct, MemFlagsData::new(), seen) } else { seen };
+        self.b.ins().brif(same, done, &[], retry, &args(&[seen_v]));
+        self.b.switch_to_block(done);
+        self.store_elem(o, t, l.i, old);
+        self.b.ins().jump(next, &[]);
+        self.b.switch_to_block(dead);
+        let z = scalar::constant(&mut self.b, zero_of(t));
+        self.store_elem(o, t, l.i, z);
+        self.b.ins().jump(next, &[]);
+        self.b.switch_to_block(next);
+        self.loop_end(l);
+        if let Some(&r) = f.insts[inst].results.first() {
+            let loc = if rank0 {
+                let zero = self.b.ins().iconst(types::I64, 0);
+                Loc::Scalar(self.load_elem(o, t, zero))
+            } else {
+                Loc::Tile(o)
+            };
+            self.loc.insert(r, loc);
+        }
+        Ok(())
+    }
+
+    fn lower_assert(&mut self, inst: Inst, cond: IrValue) -> Result<()> {
+        let flags = self.b.ins().load(types::I32, self.flags, self.err, 12);
+        let on = self.b.ins().band_imm_s(flags, 1);
+        let check = self.b.create_block();
+        let after = self.b.create_block();
+        self.b.ins().brif(on, check, &[], after, &[]);
+        self.b.switch_to_block(check);
+        let n = numel(&shape_of(self.ty(cond))).max(1);
+        let l = self.loop_begin(n);
+        let c = self.elem(cond, l.i)?;
+        let bad = self.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
+        self.fail_if(bad, ErrorCode::AssertFailed, inst, 0, l.i);
+        self.loop_end(l);
+        self.b.ins().jump(after, &[]);
+        self.b.switch_to_block(after);
+        Ok(())
+    }
+
+    // ----- control flow -----
+
+    /// Binds the arguments `block_args` of a region to carried state: scalars to the
+    /// Cranelift block parameters `params` (in order of the scalar positions), tiles to
+    /// their places.
+    fn bind(&mut self, block_args: &[IrValue], scalars: &[Value], places: &[Option<u32>]) {
+        let mut s = scalars.iter();
+        for (j, &a) in block_args.iter().enumerate() {
+            match places.get(j).copied().flatten() {
+                Some(o) => {
+                    self.loc.insert(a, Loc::Tile(o));
+                }
+                None => {
+                    if let Some(&v) = s.next() {
+                        self.loc.insert(a, Loc::Scalar(v));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The places of carried tiles (None for scalars).
+    fn carried_places(&mut self, inst: Inst, values: &[IrValue]) -> Result<Vec<Option<u32>>> {
+        let mut out = Vec::new();
+        for &v in values {
+            let ty = self.ty(v);
+            if ty.elem.pointee().is_some() {
+                return Err(
+                    self.unsupported(Some(inst), "a pointer carried through a loop or `if`")
+                );
+            }
+            out.push(if ty.shape.is_empty() { None } else { Some(self.alloc(ty)?) });
+        }
+        Ok(out)
+    }
+
+    /// Copies the tile values of `values` into `places`; returns the scalar values.
+    fn deliver(&mut self, values: &[IrValue], places: &[Option<u32>]) -> Result<Vec<Value>> {
+        let mut scalars = Vec::new();
+        // Tiles first through temporaries when a place is also a source.
+        let mut pending = Vec::new();
+        for (&v, p) in values.iter().zip(places) {
+            match p {
+                Some(o) => {
+                    let src = self.tile(v)?;
+                    pending.push((self.ty(v), src, *o));
+                }
+                None => scalars.push(self.scalar(v)?),
+            }
+        }
+        let sources: Vec<u32> = pending.iter().map(|&(_, s, _)| s).collect();
+        let conflict = pending.iter().any(|&(_, s, d)| s != d && sources.contains(&d));
+        if conflict {
+            let mut temps = Vec::new();
+            for &(ty, s, _) in &pending {
+                let t = self.alloc(ty)?;
+                self.copy_tile(ty, s, t)?;
+                temps.push(t);
+            }
+            for (&(ty, _, d), &t) in pending.iter().zip(&temps) {
+                self.copy_tile(ty, t, d)?;
+            }
+        } else {
+            for &(ty, s, d) in &pending {
+                self.copy_tile(ty, s, d)?;
+            }
+        }
+        Ok(scalars)
+    }
+
+    fn scalar_types(&self, values: &[IrValue], places: &[Option<u32>]) -> Vec<types::Type> {
+        values
+            .iter()
+            .zip(places)
+            .filter(|(_, p)| p.is_none())
+            .map(|(&v, _)| clif_type(self.ty(v).elem.scalar().unwrap_or(ScalarType::I64)))
+            .collect()
+    }
+
+    fn lower_for(
+        &mut self,
+        inst: Inst,
+        [lower, upper, step]: [IrValue; 3],
+        inits: &[IrValue],
+        body: IrBlock,
+    ) -> Result<()> {
+        let f = self.f;
+        let ivt = self.scalar_type(lower)?;
+        let (lo, hi, st) = (self.scalar(lower)?, self.scalar(upper)?, self.scalar(step)?);
+        let st64 = scalar::cast(&mut self.b, &self.h, ivt, ScalarType::I64, st);
+        let bad = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, st64, 0);
+        self.fail_if(bad, ErrorCode::BadStep, inst, 0, st64);
+        let places = self.carried_places(inst, inits)?;
+        let init_scalars = self.deliver(inits, &places)?;
+        let stypes = self.scalar_types(inits, &places);
+        let header = self.b.create_block();
+        let body_b = self.b.create_block();
+        let exit = self.b.create_block();
+        let iv = self.b.append_block_param(header, clif_type(ivt));
+        let mut hparams = Vec::new();
+        for &t in &stypes {
+            hparams.push(self.b.append_block_param(header, t));
+        }
+        let mut eparams = Vec::new();
+        for &t in &stypes {
+            eparams.push(self.b.append_block_param(exit, t));
+        }
+        let mut first = vec![lo];
+        first.extend(&init_scalars);
+        self.b.ins().jump(header, &args(&first));
+        self.b.switch_to_block(header);
+        let cc =
+            if ivt.is_unsigned_int() { IntCC::UnsignedLessThan } else { IntCC::SignedLessThan };
+        let c = self.b.ins().icmp(cc, iv, hi);
+        self.b.ins().brif(c, body_b, &[], exit, &args(&hparams));
+        self.b.switch_to_block(body_b);
+        let bargs = f.blocks[body].args.clone();
+        self.loc.insert(bargs[0], Loc::Scalar(iv));
+        self.bind(&bargs[1..], &hparams, &places);
+        let yields = self.block(body, &[])?;
+        let next_scalars = self.deliver(&yields, &places)?;
+        let next_iv = self.b.ins().iadd(iv, st);
+        let mut back = vec![next_iv];
+        back.extend(next_scalars);
+        self.b.ins().jump(header, &args(&back));
+        self.b.switch_to_block(exit);
+        let results = f.insts[inst].results.clone();
+        self.bind(&results, &eparams, &places);
+        Ok(())
+    }
+
+    fn lower_while(
+        &mut self,
+        inst: Inst,
+        inits: &[IrValue],
+        cond: IrBlock,
+        body: IrBlock,
+    ) -> Result<()> {
+        let f = self.f;
+        let places = self.carried_places(inst, inits)?;
+        let init_scalars = self.deliver(inits, &places)?;
+        let stypes = self.scalar_types(inits, &places);
+        let header = self.b.create_block();
+        let body_b = self.b.create_block();
+        let exit = self.b.create_block();
+        let mut hparams = Vec::new();
+        let mut bparams = Vec::new();
+        let mut eparams = Vec::new();
+        for &t in &stypes {
+            hparams.push(self.b.append_block_param(header, t));
+            bparams.push(self.b.append_block_param(body_b, t));
+            eparams.push(self.b.append_block_param(exit, t));
+        }
+        self.b.ins().jump(header, &args(&init_scalars));
+        self.b.switch_to_block(header);
+        let cargs = f.blocks[cond].args.clone();
+        self.bind(&cargs, &hparams, &places);
+        let c = self.block(cond, &[])?;
+        let c = self.scalar(*c.first().ok_or_else(|| self.internal("while without condition"))?)?;
+        self.b.ins().brif(c, body_b, &args(&hparams), exit, &args(&hparams));
+        self.b.switch_to_block(body_b);
+        let bargs = f.blocks[body].args.clone();
+        self.bind(&bargs, &bparams, &places);
+        let yields = self.block(body, &[])?;
+        let next = self.deliver(&yields, &places)?;
+        self.b.ins().jump(header, &args(&next));
+        self.b.switch_to_block(exit);
+        let results = f.insts[inst].results.clone();
+        self.bind(&results, &eparams, &places);
+        Ok(())
+    }
+
+    fn lower_if(
+        &mut self,
+        inst: Inst,
+        cond: IrValue,
+        then_b: IrBlock,
+        else_b: IrBlock,
+    ) -> Result<()> {
+        let f = self.f;
+        let results = f.insts[inst].results.clone();
+        let places = self.carried_places(inst, &results)?;
+        let stypes = self.scalar_types(&results, &places);
+        let c = self.scalar(cond)?;
+        let tb = self.b.create_block();
+        let eb = self.b.create_block();
+        let merge = self.b.create_block();
+        let mut mparams = Vec::new();
+        for &t in &stypes {
+            mparams.push(self.b.append_block_param(merge, t));
+        }
+        self.b.ins().brif(c, tb, &[], eb, &[]);
+        for (blk, irb) in [(tb, then_b), (eb, else_b)] {
+            self.b.switch_to_block(blk);
+            let ys = self.block(irb, &[])?;
+            let sv = self.deliver(&ys, &places)?;
+            self.b.ins().jump(merge, &args(&sv));
+        }
+        self.b.switch_to_block(merge);
+        self.bind(&results, &mparams, &places);
+        Ok(())
+    }
+}
+
+/// The zero of `t`.
+fn zero_of(t: ScalarType) -> Scalar {
+    constant_scalar(tessera_ir::Constant::Int(0), t)
+        .or_else(|_| constant_scalar(tessera_ir::Constant::Bool(false), t))
+        .unwrap_or(Scalar::I64(0))
+}
+
+trait IndexU32 {
+    fn index_u32(self) -> u32;
+}
+
+impl IndexU32 for Inst {
+    fn index_u32(self) -> u32 {
+        use tessera_ir::entity::EntityRef;
+        self.index() as u32
+    }
+}
+
+#[allow(dead_code)]
+fn def_inst(f: &Function, v: IrValue) -> Option<Inst> {
+    match f.values[v].def {
+        ValueDef::Result(i, _) => Some(i),
+        ValueDef::BlockArg(..) => None,
+    }
+}
