@@ -295,3 +295,15 @@ fn run_on_the_cpu_matches_the_interpreter_and_checks_bounds() {
     let err = stderr(&oob);
     assert!(err.contains("line 6:13: load out of bounds: `x`[8] (buffer has 8 elements)"), "{err}");
 }
+
+#[test]
+fn emit_clif_and_asm_for_the_host() {
+    let clif = tessera(&["emit", "--stage", "clif", VECTOR_ADD]);
+    assert!(clif.status.success(), "{}", stderr(&clif));
+    let text = stdout(&clif);
+    assert!(text.contains("; kernel vector_add") && text.contains("function u0:0("), "{text}");
+    assert!(text.contains("fadd.f32") || text.contains("fadd"), "{text}");
+    let asm = tessera(&["emit", "--stage", "asm", VECTOR_ADD]);
+    assert!(asm.status.success(), "{}", stderr(&asm));
+    assert!(stdout(&asm).lines().count() > 20, "{}", stdout(&asm));
+}

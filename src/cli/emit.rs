@@ -6,6 +6,7 @@ use super::pegrid::{compile_source, MachineArgs};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 use tessera::frontend;
+use tessera_cpu::{listing, Listing};
 use tessera_passes::cost::DefaultCostModel;
 use tessera_passes::pipeline::{optimize_module, pass_names};
 
@@ -20,6 +21,10 @@ pub enum Stage {
     Opt,
     /// PE-grid assembly for --machine (after the optimizer).
     Pegrid,
+    /// Cranelift IR of each kernel's program-instance function for the host CPU.
+    Clif,
+    /// Cranelift's machine-code listing of each kernel for this host.
+    Asm,
 }
 
 /// Print one stage of the pipeline for a kernel file.
@@ -32,7 +37,9 @@ Examples:
   tessera emit --stage opt -O3 tests/kernels/ok/softmax.tsr --time-passes
   tessera emit --stage opt tests/kernels/ok/matmul.tsr --passes inline,licm --print-after all
   tessera emit --stage opt tests/kernels/ok/layernorm.tsr --fast-math
-  tessera emit --stage pegrid tests/kernels/ok/softmax.tsr --machine tiny")]
+  tessera emit --stage pegrid tests/kernels/ok/softmax.tsr --machine tiny
+  tessera emit --stage clif tests/kernels/ok/vector_add.tsr
+  tessera emit --stage asm tests/kernels/ok/vector_add.tsr")]
 pub struct EmitArgs {
     /// The stage to print.
     #[arg(long, value_enum)]
@@ -100,6 +107,21 @@ pub fn run(args: &EmitArgs) -> Result<ExitCode> {
                 eprint!("{}", report.render_time_passes());
             }
             print!("{}", tessera::ir::print_module(&module));
+        }
+        Stage::Clif | Stage::Asm => {
+            let options = compile_options(&args.define, args.kernel.as_deref())?;
+            let Some(mut module) = compile(&source, &options) else {
+                return Ok(ExitCode::from(1));
+            };
+            optimize_module(&mut module, &args.opt.pipeline_options()?, &DefaultCostModel)?;
+            let what = if args.stage == Stage::Clif { Listing::Clif } else { Listing::Asm };
+            for (i, k) in module.kernels().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                println!("; kernel {}", k.name);
+                print!("{}", listing(k, what)?);
+            }
         }
         Stage::Pegrid => {
             let Some(compiled) = compile_source(

@@ -34,6 +34,8 @@ pub enum LaunchError {
     ArgType { kernel: String, index: usize, param: String, expected: String, got: String },
     #[error("grid {0:?}: every dimension must be at least 1")]
     BadGrid([u32; 3]),
+    #[error("kernel `{kernel}` was compiled without bounds checks: launch it unchecked")]
+    Unchecked { kernel: String },
     #[error(
         "kernel `{kernel}`, line {line}:{col}: {what} out of bounds: `{buffer}`[{index}] \
          (buffer has {len} elements) in program {program:?}"
@@ -69,12 +71,22 @@ impl Default for LaunchOptions {
     }
 }
 
+/// One launch argument as the generated code sees it: a buffer's address, length and
+/// element type, or a scalar.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RawArg {
+    Buffer { ptr: *mut u8, len: usize, dtype: ScalarType },
+    Scalar(Scalar),
+}
+
 type InstanceFn =
     unsafe extern "C" fn(*const u64, *const u32, *const u32, *mut u8, *mut ErrorRecord) -> i32;
 
 /// A kernel compiled to machine code for this host.
 pub struct CpuKernel {
     func: Function,
+    /// Whether the code checks buffer bounds.
+    checked: bool,
     entry: InstanceFn,
     scratch_bytes: usize,
     /// Owns the code `entry` points into.
@@ -98,56 +110,31 @@ pub fn isa_flags() -> Vec<(&'static str, &'static str)> {
 }
 
 impl CpuKernel {
-    /// Compiles one kernel function (verified, helpers inlined).
+    /// Compiles one kernel function (verified, helpers inlined), with bounds checks.
     pub fn compile(func: &Function) -> Result<CpuKernel, CompileError> {
-        let cl = |e: &dyn std::fmt::Display| CompileError::Cranelift(e.to_string());
-        let mut flags = settings::builder();
-        for (k, v) in isa_flags() {
-            flags.set(k, v).map_err(|e| cl(&e))?;
-        }
-        flags.set("use_colocated_libcalls", "false").map_err(|e| cl(&e))?;
-        flags.set("is_pic", "false").map_err(|e| cl(&e))?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| CompileError::Cranelift(e.to_string()))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| cl(&e))?;
-        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
-        for (name, ptr) in runtime::symbols() {
-            builder.symbol(name, ptr);
-        }
-        let mut module = JITModule::new(builder);
-        let mut ctx = module.make_context();
-        let sig = instance_signature(module.isa().default_call_conv());
-        let id = module
-            .declare_function(&format!("tessera_{}", func.name), Linkage::Local, &sig)
-            .map_err(|e| cl(&e))?;
-        ctx.func.signature = sig;
-        ctx.func.name = UserFuncName::user(0, id.as_u32());
-        let helpers = runtime::declare_helpers(&mut module, &mut ctx.func).map_err(|e| cl(&e))?;
-        let mut fctx = FunctionBuilderContext::new();
-        let lowered = {
-            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            Lower::new(func, b, helpers, module.target_config()).run()?
-        };
-        module
-            .define_function(id, &mut ctx)
-            .map_err(|e| CompileError::Cranelift(format!("{e:?}")))?;
-        module.clear_context(&mut ctx);
-        module.finalize_definitions().map_err(|e| cl(&e))?;
+        CpuKernel::compile_with(func, true)
+    }
+
+    /// Compiles one kernel function; `checked`: whether every buffer access is
+    /// bounds-checked (an unchecked kernel can only be launched with
+    /// [`CpuKernel::launch_raw_unchecked`]).
+    pub fn compile_with(func: &Function, checked: bool) -> Result<CpuKernel, CompileError> {
+        let built = build(func, checked, false)?;
+        let Built { module, id, scratch_bytes, .. } = built;
         let code = module.get_finalized_function(id);
         // SAFETY: `code` was compiled from `instance_signature`, which is this type.
         let entry = unsafe { std::mem::transmute::<*const u8, InstanceFn>(code) };
-        Ok(CpuKernel {
-            func: func.clone(),
-            entry,
-            scratch_bytes: lowered.scratch_bytes as usize,
-            _module: module,
-        })
+        Ok(CpuKernel { func: func.clone(), checked, entry, scratch_bytes, _module: module })
     }
 
     /// The kernel's name.
     pub fn name(&self) -> &str {
         &self.func.name
+    }
+
+    /// The kernel's IR (for parameter names and types).
+    pub fn function(&self) -> &Function {
+        &self.func
     }
 
     /// Runs the grid over `args` (one per parameter: a buffer for a pointer, a scalar of
@@ -157,6 +144,54 @@ impl CpuKernel {
         args: &mut [KernelArg],
         options: &LaunchOptions,
     ) -> Result<(), LaunchError> {
+        let raw: Vec<RawArg> = args
+            .iter_mut()
+            .map(|a| match a {
+                KernelArg::Buffer(b) => {
+                    let dtype = b.dtype();
+                    let (ptr, len) = buffer_raw(b);
+                    RawArg::Buffer { ptr, len, dtype }
+                }
+                KernelArg::Scalar(s) => RawArg::Scalar(*s),
+            })
+            .collect();
+        // SAFETY: the buffers are borrowed mutably for the whole launch.
+        unsafe { self.launch_raw(&raw, options) }
+    }
+
+    /// [`CpuKernel::launch`] over raw arguments, checked: types and counts are
+    /// verified, and a kernel compiled checked verifies every access.
+    ///
+    /// # Safety
+    /// Every buffer must be valid for reads and writes of `len` elements of its dtype for
+    /// the whole launch, and not be accessed by anything else meanwhile (distinct
+    /// arguments may alias only if the kernel tolerates it, as in the interpreter).
+    pub unsafe fn launch_raw(
+        &self,
+        args: &[RawArg],
+        options: &LaunchOptions,
+    ) -> Result<(), LaunchError> {
+        if !self.checked {
+            return Err(LaunchError::Unchecked { kernel: self.func.name.clone() });
+        }
+        self.run(args, options)
+    }
+
+    /// Launches a kernel compiled without bounds checks: zero overhead, and an
+    /// out-of-bounds access is undefined behavior.
+    ///
+    /// # Safety
+    /// As [`CpuKernel::launch_raw`], and every access the kernel makes for this launch
+    /// must be in bounds.
+    pub unsafe fn launch_raw_unchecked(
+        &self,
+        args: &[RawArg],
+        options: &LaunchOptions,
+    ) -> Result<(), LaunchError> {
+        self.run(args, options)
+    }
+
+    fn run(&self, args: &[RawArg], options: &LaunchOptions) -> Result<(), LaunchError> {
         let f = &self.func;
         let params = f.params();
         if args.len() != params.len() {
@@ -171,7 +206,7 @@ impl CpuKernel {
         }
         let mut slots = vec![0u64; 2 * args.len()];
         let mut lens = vec![0u64; args.len()];
-        for (i, (arg, &p)) in args.iter_mut().zip(params).enumerate() {
+        for (i, (arg, &p)) in args.iter().zip(params).enumerate() {
             let ty = &f.values[p].ty;
             let mismatch = |got: String| LaunchError::ArgType {
                 kernel: f.name.clone(),
@@ -180,24 +215,21 @@ impl CpuKernel {
                 expected: ty.to_string(),
                 got,
             };
-            match (arg, ty.elem) {
-                (KernelArg::Buffer(b), ElemType::Ptr(t)) if b.dtype() == t => {
-                    let (ptr, len) = buffer_raw(b);
+            match (*arg, ty.elem) {
+                (RawArg::Buffer { ptr, len, dtype }, ElemType::Ptr(t)) if dtype == t => {
                     slots[2 * i] = ptr as u64;
                     slots[2 * i + 1] = len as u64;
                     lens[i] = len as u64;
                 }
-                (KernelArg::Scalar(s), ElemType::Scalar(t))
+                (RawArg::Scalar(s), ElemType::Scalar(t))
                     if s.dtype() == t && ty.shape.is_empty() =>
                 {
-                    slots[2 * i] = scalar_bits(*s);
+                    slots[2 * i] = scalar_bits(s);
                 }
-                (KernelArg::Buffer(b), _) => {
-                    return Err(mismatch(format!("a buffer of {}", b.dtype())))
+                (RawArg::Buffer { dtype, .. }, _) => {
+                    return Err(mismatch(format!("a buffer of {dtype}")))
                 }
-                (KernelArg::Scalar(s), _) => {
-                    return Err(mismatch(format!("a {} scalar", s.dtype())))
-                }
+                (RawArg::Scalar(s), _) => return Err(mismatch(format!("a {} scalar", s.dtype()))),
             }
         }
         let [gx, gy, gz] = options.grid;
@@ -300,6 +332,72 @@ impl CpuKernel {
             }
         }
     }
+}
+
+/// What [`listing`] prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// The Cranelift IR of the instance function, before optimization.
+    Clif,
+    /// Cranelift's machine-code listing (VCode) for this host.
+    Asm,
+}
+
+/// The Cranelift IR or machine code of `func`'s instance function (checked).
+pub fn listing(func: &Function, what: Listing) -> Result<String, CompileError> {
+    let built = build(func, true, what == Listing::Asm)?;
+    Ok(match what {
+        Listing::Clif => built.clif,
+        Listing::Asm => built.vcode.unwrap_or_default(),
+    })
+}
+
+struct Built {
+    module: JITModule,
+    id: cranelift_module::FuncId,
+    scratch_bytes: usize,
+    clif: String,
+    vcode: Option<String>,
+}
+
+/// Lowers `func`, compiles it into a fresh JIT module and finalizes it.
+fn build(func: &Function, checked: bool, disasm: bool) -> Result<Built, CompileError> {
+    let cl = |e: &dyn std::fmt::Display| CompileError::Cranelift(e.to_string());
+    let mut flags = settings::builder();
+    for (k, v) in isa_flags() {
+        flags.set(k, v).map_err(|e| cl(&e))?;
+    }
+    flags.set("use_colocated_libcalls", "false").map_err(|e| cl(&e))?;
+    flags.set("is_pic", "false").map_err(|e| cl(&e))?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| CompileError::Cranelift(e.to_string()))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| cl(&e))?;
+    let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+    for (name, ptr) in runtime::symbols() {
+        builder.symbol(name, ptr);
+    }
+    let mut module = JITModule::new(builder);
+    let mut ctx = module.make_context();
+    ctx.set_disasm(disasm);
+    let sig = instance_signature(module.isa().default_call_conv());
+    let id = module
+        .declare_function(&format!("tessera_{}", func.name), Linkage::Local, &sig)
+        .map_err(|e| cl(&e))?;
+    ctx.func.signature = sig;
+    ctx.func.name = UserFuncName::user(0, id.as_u32());
+    let helpers = runtime::declare_helpers(&mut module, &mut ctx.func).map_err(|e| cl(&e))?;
+    let mut fctx = FunctionBuilderContext::new();
+    let lowered = {
+        let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        Lower::new(func, b, helpers, module.target_config(), checked).run()?
+    };
+    let clif = ctx.func.display().to_string();
+    module.define_function(id, &mut ctx).map_err(|e| CompileError::Cranelift(format!("{e:?}")))?;
+    let vcode = ctx.compiled_code().and_then(|c| c.vcode.clone());
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| cl(&e))?;
+    Ok(Built { module, id, scratch_bytes: lowered.scratch_bytes as usize, clif, vcode })
 }
 
 /// A buffer's data address and length in elements.

@@ -14,4 +14,4 @@ pub mod runtime;
 pub mod scalar;
 pub mod types;
 
-pub use kernel::{CompileError, CpuKernel, LaunchError, LaunchOptions};
+pub use kernel::{listing, CompileError, CpuKernel, LaunchError, LaunchOptions, Listing, RawArg};

@@ -16,9 +16,9 @@
 //! Tile ops are loops over elements (nested over dimensions where indexing needs it),
 //! and each element is computed by [`crate::scalar`], so results are the interpreter's.
 //!
-//! Memory accesses are checked: a live lane whose offset is outside its buffer stores
-//! an [`ErrorRecord`] (code, instruction, buffer, offset) and returns, before anything
-//! is written by that lane.
+//! Memory accesses are checked (unless compiled unchecked): a live lane whose offset is
+//! outside its buffer stores an [`ErrorRecord`] (code, instruction, buffer, offset) and
+//! returns, before anything is written by that lane.
 
 use std::collections::HashMap;
 
@@ -140,6 +140,8 @@ pub(crate) struct Lower<'a, 'b> {
     scratch_bytes: u32,
     flags: MemFlagsData,
     config: TargetFrontendConfig,
+    /// Whether buffer accesses are bounds-checked (checked launches).
+    checked: bool,
 }
 
 type Result<T> = std::result::Result<T, LowerError>;
@@ -166,6 +168,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         mut b: FunctionBuilder<'b>,
         h: Helpers,
         config: TargetFrontendConfig,
+        checked: bool,
     ) -> Lower<'a, 'b> {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -184,6 +187,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             scratch_bytes: 0,
             flags: MemFlagsData::trusted(),
             config,
+            checked,
         }
     }
 
@@ -903,9 +907,11 @@ impl<'a, 'b> Lower<'a, 'b> {
     ) -> Value {
         let slot = 16 * buffer as i32;
         let base = self.b.ins().load(types::I64, self.flags, self.argv, slot);
-        let len = self.b.ins().load(types::I64, self.flags, self.argv, slot + 8);
-        let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, off, len);
-        self.fail_if(bad, code, inst, buffer, off);
+        if self.checked {
+            let len = self.b.ins().load(types::I64, self.flags, self.argv, slot + 8);
+            let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, off, len);
+            self.fail_if(bad, code, inst, buffer, off);
+        }
         let scaled = self.b.ins().imul_imm_s(off, i64::from(byte_size(t)));
         self.b.ins().iadd(base, scaled)
     }
