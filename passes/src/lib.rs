@@ -3,6 +3,7 @@
 //! simplification) and e-graph rewriting with egg ([`egraph`]), extracted through a
 //! [`cost::CostModel`] that targets implement. Passes never name a target.
 
+pub mod analysis;
 pub mod cost;
 pub mod egraph;
 pub mod passes;

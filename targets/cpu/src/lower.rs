@@ -35,6 +35,10 @@ use tessera_ir::{
     Value as IrValue, ValueDef,
 };
 
+use tessera_passes::analysis::affine::{analyze_function, EdgeBound};
+use tessera_passes::analysis::demand::{AddrPlan, Demand, MaskPlan};
+use tessera_passes::analysis::symexpr::{Atom, ScalarExpr};
+
 use crate::runtime::Helpers;
 use crate::scalar;
 use crate::types::{byte_size, clif_type};
@@ -142,6 +146,8 @@ pub(crate) struct Lower<'a, 'b> {
     config: TargetFrontendConfig,
     /// Whether buffer accesses are bounds-checked (checked launches).
     checked: bool,
+    /// Strided accesses and the values the code must materialize.
+    demand: Demand,
 }
 
 type Result<T> = std::result::Result<T, LowerError>;
@@ -188,6 +194,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             flags: MemFlagsData::trusted(),
             config,
             checked,
+            demand: Demand::new(f, &analyze_function(f)),
         }
     }
 
@@ -395,8 +402,20 @@ impl<'a, 'b> Lower<'a, 'b> {
             Op::If { cond, then_block, else_block } => {
                 self.lower_if(inst, *cond, *then_block, *else_block)
             }
-            Op::Load { ptr, mask, other } => self.lower_load(inst, *ptr, *mask, *other),
-            Op::Store { ptr, value, mask } => self.lower_store(inst, *ptr, *value, *mask),
+            Op::Load { ptr, mask, .. } => {
+                // A zero `other` is the default fill and is not materialized.
+                let other = self.demand.plans.get(&inst).and_then(|p| p.other);
+                if !self.strided(inst, None, other)? {
+                    self.lower_load(inst, *ptr, *mask, other)?;
+                }
+                Ok(())
+            }
+            Op::Store { ptr, value, mask } => {
+                if !self.strided(inst, Some(*value), None)? {
+                    self.lower_store(inst, *ptr, *value, *mask)?;
+                }
+                Ok(())
+            }
             Op::Atomic { op, ptr, value, mask } => {
                 self.lower_atomic(inst, *op, *ptr, *value, *mask)
             }
@@ -409,6 +428,10 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let &[result] = data.results.as_slice() else {
                     return Err(self.internal("a pure op without one result"));
                 };
+                if !self.demand.demanded.contains(&result) {
+                    // Only strided accesses (computed from scalars) read it.
+                    return Ok(());
+                }
                 if self.ty(result).elem.pointee().is_some() {
                     self.lower_ptr(inst, result)
                 } else {
@@ -914,6 +937,286 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
         let scaled = self.b.ins().imul_imm_s(off, i64::from(byte_size(t)));
         self.b.ins().iadd(base, scaled)
+    }
+
+    /// An `i64` value of symbolic expression `e` (see `tessera_passes::analysis::symexpr`).
+    fn expr(&mut self, e: &ScalarExpr) -> Result<Value> {
+        let mut acc = self.b.ins().iconst(types::I64, 0);
+        let terms: Vec<(Vec<Atom>, i64)> = e.terms().map(|(f, c)| (f.to_vec(), c)).collect();
+        for (factors, coeff) in terms {
+            let mut term = self.b.ins().iconst(types::I64, coeff);
+            for a in factors {
+                let x = self.atom(a)?;
+                term = self.b.ins().imul(term, x);
+            }
+            acc = self.b.ins().iadd(acc, term);
+        }
+        Ok(acc)
+    }
+
+    fn atom(&mut self, a: Atom) -> Result<Value> {
+        let widen = |s: &mut Self, v: Value, t: ScalarType| {
+            scalar::cast(&mut s.b, &s.h, t, ScalarType::I64, v)
+        };
+        Ok(match a {
+            Atom::Param(i) => {
+                let p = self.f.params()[i];
+                let t = self.scalar_type(p)?;
+                let v = self.scalar(p)?;
+                widen(self, v, t)
+            }
+            Atom::ProgramId(axis) => {
+                let v = self.b.ins().load(types::I32, self.flags, self.pid, 4 * i32::from(axis));
+                self.b.ins().uextend(types::I64, v)
+            }
+            Atom::NumPrograms(axis) => {
+                let v = self.b.ins().load(types::I32, self.flags, self.grid, 4 * i32::from(axis));
+                self.b.ins().uextend(types::I64, v)
+            }
+            Atom::LoopVar(v) | Atom::Opaque(v) => {
+                let t = self.scalar_type(v)?;
+                let x = self.scalar(v)?;
+                widen(self, x, t)
+            }
+        })
+    }
+
+    /// Per-dimension live extents of a strided access, clamped to `0..=shape[d]`.
+    fn extents(&mut self, edges: &[EdgeBound], shape: &[u64]) -> Result<Vec<Value>> {
+        let mut out: Vec<Value> =
+            shape.iter().map(|&d| self.b.ins().iconst(types::I64, d as i64)).collect();
+        for e in edges {
+            let step = e.step.as_constant().ok_or_else(|| self.internal("symbolic edge step"))?;
+            let span = e.bound.sub(&e.start).add(&ScalarExpr::constant(step - 1));
+            let x = self.expr(&span)?;
+            let x = if step == 1 { x } else { self.b.ins().sdiv_imm_s(x, step) };
+            let zero = self.b.ins().iconst(types::I64, 0);
+            let x = self.b.ins().smax(x, zero);
+            let Some(slot) = out.get_mut(e.dim) else { return Err(self.internal("edge dim")) };
+            *slot = self.b.ins().smin(*slot, x);
+        }
+        Ok(out)
+    }
+
+    /// Lowers a load (`value == None`) or store planned as strided by the address
+    /// analysis: one range check per row and a 16-byte copy loop along the last
+    /// dimension when it is contiguous. Returns false when the access is not strided.
+    fn strided(
+        &mut self,
+        inst: Inst,
+        value: Option<IrValue>,
+        other: Option<IrValue>,
+    ) -> Result<bool> {
+        let Some(plan) = self.demand.plans.get(&inst).cloned() else { return Ok(false) };
+        let AddrPlan::Strided(aff) = &plan.addr else { return Ok(false) };
+        let (edges, lane_mask) = match &plan.mask {
+            MaskPlan::None => (Vec::new(), None),
+            MaskPlan::Extents(e) => (e.clone(), None),
+            MaskPlan::Tile(m) => (Vec::new(), Some(*m)),
+        };
+        let f = self.f;
+        let data_v = match value {
+            Some(v) => v,
+            None => *f.insts[inst].results.first().ok_or_else(|| self.internal("load result"))?,
+        };
+        let t = self.scalar_type(data_v)?;
+        let rank0 = aff.shape.is_empty();
+        // A scalar access is a one-element row.
+        let shape: Vec<u64> =
+            if rank0 { vec![1] } else { aff.shape.iter().map(|&d| u64::from(d)).collect() };
+        let size = i64::from(byte_size(t));
+        let buffer = aff.buffer_param as u32;
+        let base = self.expr(&aff.base)?;
+        let mut strd = Vec::new();
+        for s in &aff.strides {
+            strd.push(self.expr(s)?);
+        }
+        if rank0 {
+            strd.push(self.b.ins().iconst(types::I64, 0));
+        }
+        let ext = self.extents(&edges, &shape)?;
+        let contiguous =
+            lane_mask.is_none() && aff.strides.last().and_then(|s| s.as_constant()) == Some(1);
+        let out = if value.is_none() { Some(self.alloc_shape(&shape, t)?) } else { None };
+        let src_tile = match value {
+            Some(v) => Some(self.get(v)?),
+            None => None,
+        };
+        let slot = 16 * buffer as i32;
+        let buf_base = self.b.ins().load(types::I64, self.flags, self.argv, slot);
+        let buf_len = self.b.ins().load(types::I64, self.flags, self.argv, slot + 8);
+        let rank = shape.len();
+        let (ctxs, idx) = self.nest_begin(&shape[..rank - 1]);
+        // Row live iff every outer index is inside its extent.
+        let mut row_ok = self.b.ins().iconst(types::I8, 1);
+        for (d, &i) in idx.iter().enumerate() {
+            let c = self.b.ins().icmp(IntCC::SignedLessThan, i, ext[d]);
+            row_ok = self.b.ins().band(row_ok, c);
+        }
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let e_last = self.b.ins().select(row_ok, ext[rank - 1], zero);
+        let mut row_base = base;
+        for (d, &i) in idx.iter().enumerate() {
+            let t2 = self.b.ins().imul(i, strd[d]);
+            row_base = self.b.ins().iadd(row_base, t2);
+        }
+        let row_strides = strides(&shape);
+        let row_off = self.linear(&idx, &row_strides[..rank - 1]);
+        let code =
+            if value.is_some() { ErrorCode::StoreOutOfBounds } else { ErrorCode::LoadOutOfBounds };
+        if contiguous {
+            if self.checked {
+                // Lanes row_base .. row_base + e_last must lie in 0..len.
+                let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, e_last, 0);
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, row_base, 0);
+                let end = self.b.ins().iadd(row_base, e_last);
+                let over = self.b.ins().icmp(IntCC::SignedGreaterThan, end, buf_len);
+                let out_of = self.b.ins().bor(neg, over);
+                let bad = self.b.ins().band(any, out_of);
+                let first_bad = self.b.ins().smax(row_base, buf_len);
+                let first_bad = self.b.ins().select(neg, row_base, first_bad);
+                self.fail_if(bad, code, inst, buffer, first_bad);
+            }
+            let mem = self.b.ins().imul_imm_s(row_base, size);
+            let mem = self.b.ins().iadd(buf_base, mem);
+            let tile_base = self.b.ins().imul_imm_s(row_off, size);
+            let tile_off = match (out, src_tile) {
+                (Some(o), _) | (None, Some(Loc::Tile(o))) => Some(o),
+                _ => None,
+            };
+            let bytes = self.b.ins().imul_imm_s(e_last, size);
+            let chunks = if tile_off.is_some() {
+                self.b.ins().ushr_imm_u(bytes, 4)
+            } else {
+                self.b.ins().iconst(types::I64, 0)
+            };
+            if let Some(o) = tile_off {
+                let tile_ptr = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
+                let tile_ptr = self.b.ins().iadd(tile_ptr, tile_base);
+                // 16-byte chunks.
+                let l = self.dyn_loop_begin(chunks);
+                let off = self.b.ins().ishl_imm_u(l.i, 4);
+                let m = self.b.ins().iadd(mem, off);
+                let tp = self.b.ins().iadd(tile_ptr, off);
+                let (from, to) = if value.is_none() { (m, tp) } else { (tp, m) };
+                let v = self.b.ins().load(types::I8X16, self.flags, from, 0);
+                self.b.ins().store(self.flags, v, to, 0);
+                self.loop_end(l);
+            }
+            // The tail of the live lanes, element by element.
+            let done = self.b.ins().ishl_imm_u(chunks, 4);
+            let first = self.b.ins().udiv_imm_s(done, size);
+            let l = self.dyn_loop_range(first, e_last);
+            let m = self.b.ins().imul_imm_s(l.i, size);
+            let m = self.b.ins().iadd(mem, m);
+            let ti = self.b.ins().iadd(row_off, l.i);
+            match value {
+                None => {
+                    let x = self.b.ins().load(clif_type(t), self.flags, m, 0);
+                    if let Some(o) = out {
+                        self.store_elem(o, t, ti, x);
+                    }
+                }
+                Some(v) => {
+                    let x = self.elem(v, ti)?;
+                    self.b.ins().store(self.flags, x, m, 0);
+                }
+            }
+            self.loop_end(l);
+        } else {
+            let w = shape[rank - 1];
+            let l = self.loop_begin(w);
+            let mut live = self.b.ins().icmp(IntCC::SignedLessThan, l.i, e_last);
+            if let Some(m) = lane_mask {
+                let ti = self.b.ins().iadd(row_off, l.i);
+                let c = self.elem(m, ti)?;
+                live = self.b.ins().band(live, c);
+            }
+            let yes = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(live, yes, &[], next, &[]);
+            self.b.switch_to_block(yes);
+            let k = self.b.ins().imul(l.i, strd[rank - 1]);
+            let e = self.b.ins().iadd(row_base, k);
+            let addr = self.buffer_addr(inst, buffer, t, e, code);
+            let ti = self.b.ins().iadd(row_off, l.i);
+            match value {
+                None => {
+                    let x = self.b.ins().load(clif_type(t), self.flags, addr, 0);
+                    if let Some(o) = out {
+                        self.store_elem(o, t, ti, x);
+                    }
+                }
+                Some(v) => {
+                    let x = self.elem(v, ti)?;
+                    self.b.ins().store(self.flags, x, addr, 0);
+                }
+            }
+            self.b.ins().jump(next, &[]);
+            self.b.switch_to_block(next);
+            self.loop_end(l);
+        }
+        // A load's dead lanes: `other`, or zero (all lanes from `e_last` on; with a lane
+        // mask, also the masked-off lanes before it).
+        if let (Some(o), Some(m)) = (out, lane_mask) {
+            let l = self.dyn_loop_begin(e_last);
+            let ti = self.b.ins().iadd(row_off, l.i);
+            let c = self.elem(m, ti)?;
+            let dead = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(c, next, &[], dead, &[]);
+            self.b.switch_to_block(dead);
+            let fill = match other {
+                Some(v) => self.elem(v, ti)?,
+                None => scalar::constant(&mut self.b, zero_of(t)),
+            };
+            self.store_elem(o, t, ti, fill);
+            self.b.ins().jump(next, &[]);
+            self.b.switch_to_block(next);
+            self.loop_end(l);
+        }
+        if let Some(o) = out {
+            let w = self.b.ins().iconst(types::I64, shape[rank - 1] as i64);
+            let l = self.dyn_loop_range(e_last, w);
+            let ti = self.b.ins().iadd(row_off, l.i);
+            let fill = match other {
+                Some(v) => self.elem(v, ti)?,
+                None => scalar::constant(&mut self.b, zero_of(t)),
+            };
+            self.store_elem(o, t, ti, fill);
+            self.loop_end(l);
+        }
+        self.nest_end(ctxs);
+        if let (Some(o), None) = (out, value) {
+            let loc = if rank0 {
+                let zero = self.b.ins().iconst(types::I64, 0);
+                Loc::Scalar(self.load_elem(o, t, zero))
+            } else {
+                Loc::Tile(o)
+            };
+            self.loc.insert(data_v, loc);
+        }
+        Ok(true)
+    }
+
+    /// A counted loop from 0 to the run-time `n`.
+    fn dyn_loop_begin(&mut self, n: Value) -> LoopCtx {
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.dyn_loop_range(zero, n)
+    }
+
+    /// A counted loop from `from` to `to` (run-time values).
+    fn dyn_loop_range(&mut self, from: Value, to: Value) -> LoopCtx {
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let i = self.b.append_block_param(header, types::I64);
+        self.b.ins().jump(header, &args(&[from]));
+        self.b.switch_to_block(header);
+        let c = self.b.ins().icmp(IntCC::SignedLessThan, i, to);
+        self.b.ins().brif(c, body, &[], exit, &[]);
+        self.b.switch_to_block(body);
+        LoopCtx { header, exit, i }
     }
 
     /// Runs `body` for lane `i` only where `mask` (if any) is true; returns the value

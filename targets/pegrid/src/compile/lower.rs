@@ -35,15 +35,15 @@ use tessera_ir::{
     Block, ElemType, Function, Inst, Op as IrOp, ReduceOp, ScalarType, Type, Value, ValueDef,
 };
 
-use super::affine::EdgeBound;
-use super::demand::{AddrPlan, Demand, MaskPlan};
-use super::symexpr::{Atom, ScalarExpr};
 use super::{CompileError, CompileOptions, Mapping, TileAlloc};
 use crate::machine::Machine;
 use crate::program::{
     BinaryOp, CbDecl, CbId, CmpPred, Command, DmaDesc, DmaMask, Dst, Engine, Group, Imm, IndexDesc,
     MemLevel, Op, Operand, Reg, Special, TileOp, MAX_RANK,
 };
+use tessera_passes::analysis::affine::EdgeBound;
+use tessera_passes::analysis::demand::{AddrPlan, Demand, MaskPlan};
+use tessera_passes::analysis::symexpr::{Atom, ScalarExpr};
 
 type Result<T> = std::result::Result<T, CompileError>;
 

@@ -7,7 +7,7 @@
 //! 1. [`affine`] decides, for every load/store/atomic, whether addresses are affine in
 //!    the tile indices (a strided DMA descriptor over symbolic [`symexpr`] expressions)
 //!    or need gather/scatter, and turns edge masks into descriptor extents.
-//! 2. `demand` decides which IR values the program materializes at all (address
+//! 2. [`demand`] decides which IR values the program materializes at all (address
 //!    arithmetic consumed only by strided descriptors is never built as tiles).
 //! 3. `lower` walks the structured IR once, assigning registers and circular buffers
 //!    and emitting commands (see its module docs for the placement rules, loops and
@@ -22,12 +22,11 @@
 //! core; layout ops and copies on the MLU. DMA-filled CBs inside loops get
 //! [`CompileOptions::loop_cb_depth`] slots (double buffering by default).
 
-pub mod affine;
 mod cleanup;
-mod demand;
 mod lower;
 mod pack;
-pub mod symexpr;
+
+pub use tessera_passes::analysis::{affine, demand, symexpr};
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,5 @@
-//! What the PE program must materialize: per memory op a [`MemPlan`] (strided or
-//! indexed DMA, how the mask is applied), and from those the set of IR values the
+//! What a target program must materialize: per memory op a [`MemPlan`] (strided or
+//! indexed transfer, how the mask is applied), and from those the set of IR values the
 //! program computes at all ([`Demand`]). A value only feeds addresses that the DMA
 //! descriptors compute on the control core (`offs = pid * BLOCK + arange(..)` feeding
 //! an affine load) is never built as a tile; a mask made only of edge compares becomes
@@ -16,7 +16,7 @@ use super::symexpr::{Atom, ScalarExpr};
 
 /// How one load/store/atomic addresses memory.
 #[derive(Clone, Debug)]
-pub(super) enum AddrPlan {
+pub enum AddrPlan {
     /// Strided DMA; the scalar atoms of base and strides are computed by the program.
     Strided(AffineAccess),
     /// Gather/scatter through a tile of element offsets.
@@ -25,7 +25,7 @@ pub(super) enum AddrPlan {
 
 /// How a memory op's mask is applied.
 #[derive(Clone, Debug)]
-pub(super) enum MaskPlan {
+pub enum MaskPlan {
     None,
     /// Descriptor extents from edge compares with a positive constant step.
     Extents(Vec<EdgeBound>),
@@ -35,7 +35,7 @@ pub(super) enum MaskPlan {
 
 /// The lowering decision for one memory op.
 #[derive(Clone, Debug)]
-pub(super) struct MemPlan {
+pub struct MemPlan {
     pub addr: AddrPlan,
     pub mask: MaskPlan,
     /// A load's `other`, when it is not zero (a select after the zero-filling DMA).
@@ -112,7 +112,7 @@ fn is_zero(func: &Function, v: Value) -> bool {
 }
 
 /// The demanded values of a function and the plans of its memory ops.
-pub(super) struct Demand {
+pub struct Demand {
     pub plans: HashMap<Inst, MemPlan>,
     pub demanded: HashSet<Value>,
 }

@@ -1,4 +1,4 @@
-//! Address analysis for DMA lowering (issue 5, item 3): decides, for the pointer
+//! Address analysis for targets that move tiles (PE-grid DMA, CPU vector loads): decides, for the pointer
 //! operand of every `load`/`store`/`atomic` of a function, whether the addresses are
 //! affine in the tile indices — a strided DMA descriptor `base + Σ stride[d] * i[d]`
 //! over one kernel pointer parameter — or must become gather/scatter DMA, and
@@ -47,7 +47,7 @@ use tessera_ir::{
     BinaryOp, Block, CmpPred, Constant, ElemType, Function, Inst, Op, UnaryOp, Value,
 };
 
-use crate::compile::symexpr::{Atom, ScalarExpr, StrideExpr};
+use super::symexpr::{Atom, ScalarExpr, StrideExpr};
 
 /// The reason given when an address or index comes from memory.
 pub const LOADED_DATA: &str = "offset depends on loaded data";
