@@ -551,6 +551,30 @@ impl<'a, 'b> Lower<'a, 'b> {
                     let xs: Vec<Value> =
                         operands.iter().map(|&v| self.scalar(v)).collect::<Result<_>>()?;
                     Loc::Scalar(self.elementwise(op, t, &operands, &xs)?)
+                } else if let Some(vt) = self.vector_type(op, t, &operands, numel(&shape)) {
+                    // 16 bytes at a time: exact, these ops are IEEE / wrapping per lane.
+                    let o = self.alloc(ty)?;
+                    let chunks = numel(&shape) * u64::from(byte_size(t)) / 16;
+                    let l = self.loop_begin(chunks);
+                    let at = self.b.ins().ishl_imm_u(l.i, 4);
+                    let mut xs = Vec::new();
+                    for &v in &operands {
+                        xs.push(match self.get(v)? {
+                            Loc::Tile(src) => {
+                                let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(src));
+                                let p = self.b.ins().iadd(p, at);
+                                self.b.ins().load(vt, self.flags, p, 0)
+                            }
+                            Loc::Scalar(x) => self.b.ins().splat(vt, x),
+                            Loc::Ptr { .. } => return Err(self.internal("pointer data")),
+                        });
+                    }
+                    let r = self.vector_op(op, &xs)?;
+                    let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
+                    let p = self.b.ins().iadd(p, at);
+                    self.b.ins().store(self.flags, r, p, 0);
+                    self.loop_end(l);
+                    Loc::Tile(o)
                 } else {
                     let o = self.alloc(ty)?;
                     let l = self.loop_begin(numel(&shape));
@@ -571,6 +595,77 @@ impl<'a, 'b> Lower<'a, 'b> {
         };
         self.loc.insert(result, loc);
         Ok(())
+    }
+
+    /// The 128-bit vector type to compute `op` in, when every lane computes exactly
+    /// what the scalar code does (same element type in and out, an op that is per-lane
+    /// IEEE or wrapping on Cranelift vectors) and `n` elements fill whole vectors.
+    fn vector_type(
+        &self,
+        op: &Op,
+        t: ScalarType,
+        operands: &[IrValue],
+        n: u64,
+    ) -> Option<types::Type> {
+        use tessera_ir::{BinaryOp as B, UnaryOp as U};
+        let same = operands.iter().all(|&v| self.ty(v).elem.scalar() == Some(t));
+        let ok = same
+            && match (t, op) {
+                (ScalarType::F32 | ScalarType::F64, Op::Binary { op, .. }) => {
+                    matches!(op, B::Add | B::Sub | B::Mul | B::Div)
+                }
+                (ScalarType::F32 | ScalarType::F64, Op::Unary { op, .. }) => {
+                    matches!(op, U::Neg | U::Abs | U::Sqrt)
+                }
+                (
+                    ScalarType::I32 | ScalarType::U32 | ScalarType::I16 | ScalarType::U16,
+                    Op::Binary { op, .. },
+                ) => matches!(op, B::Add | B::Sub | B::Mul | B::And | B::Or | B::Xor),
+                (ScalarType::I64 | ScalarType::U64, Op::Binary { op, .. }) => {
+                    matches!(op, B::Add | B::Sub | B::And | B::Or | B::Xor)
+                }
+                (ScalarType::I8 | ScalarType::U8, Op::Binary { op, .. }) => {
+                    matches!(op, B::Add | B::Sub | B::And | B::Or | B::Xor)
+                }
+                _ => false,
+            };
+        let size = u64::from(byte_size(t));
+        if !ok || (n * size) % 16 != 0 {
+            return None;
+        }
+        let lanes = (16 / size) as u32;
+        clif_type(t).by(lanes)
+    }
+
+    fn vector_op(&mut self, op: &Op, xs: &[Value]) -> Result<Value> {
+        use tessera_ir::{BinaryOp as B, UnaryOp as U};
+        let b = &mut self.b;
+        Ok(match op {
+            Op::Binary { op, .. } => {
+                let (x, y) = (xs[0], xs[1]);
+                let float = b.func.dfg.value_type(x).lane_type().is_float();
+                match (op, float) {
+                    (B::Add, true) => b.ins().fadd(x, y),
+                    (B::Sub, true) => b.ins().fsub(x, y),
+                    (B::Mul, true) => b.ins().fmul(x, y),
+                    (B::Div, true) => b.ins().fdiv(x, y),
+                    (B::Add, false) => b.ins().iadd(x, y),
+                    (B::Sub, false) => b.ins().isub(x, y),
+                    (B::Mul, false) => b.ins().imul(x, y),
+                    (B::And, false) => b.ins().band(x, y),
+                    (B::Or, false) => b.ins().bor(x, y),
+                    (B::Xor, false) => b.ins().bxor(x, y),
+                    _ => return Err(self.internal("not a vector op")),
+                }
+            }
+            Op::Unary { op, .. } => match op {
+                U::Neg => b.ins().fneg(xs[0]),
+                U::Abs => b.ins().fabs(xs[0]),
+                U::Sqrt => b.ins().sqrt(xs[0]),
+                _ => return Err(self.internal("not a vector op")),
+            },
+            _ => return Err(self.internal("not a vector op")),
+        })
     }
 
     fn elementwise(
