@@ -630,7 +630,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 _ => false,
             };
         let size = u64::from(byte_size(t));
-        if !ok || (n * size) % 16 != 0 {
+        if !ok || !(n * size).is_multiple_of(16) {
             return None;
         }
         let lanes = (16 / size) as u32;
