@@ -875,17 +875,32 @@ impl<'a, 'b> Lower<'a, 'b> {
         let lj = self.loop_begin(n);
         let oi = self.b.ins().imul_imm_s(li.i, n as i64);
         let oi = self.b.ins().iadd(oi, lj.i);
-        let lk = self.loop_begin(k);
+        // The accumulator stays in a register over the k loop (k ascending, as the
+        // interpreter sums).
+        let init = self.load_elem(o, at, oi);
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let kv = self.b.append_block_param(header, types::I64);
+        let accv = self.b.append_block_param(header, clif_type(at));
+        let done = self.b.append_block_param(exit, clif_type(at));
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().jump(header, &args(&[zero, init]));
+        self.b.switch_to_block(header);
+        let c = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, kv, k as i64);
+        self.b.ins().brif(c, body, &[], exit, &args(&[accv]));
+        self.b.switch_to_block(body);
         let ai = self.b.ins().imul_imm_s(li.i, k as i64);
-        let ai = self.b.ins().iadd(ai, lk.i);
-        let bi = self.b.ins().imul_imm_s(lk.i, n as i64);
+        let ai = self.b.ins().iadd(ai, kv);
+        let bi = self.b.ins().imul_imm_s(kv, n as i64);
         let bi = self.b.ins().iadd(bi, lj.i);
         let x = self.load_elem(ao, it, ai);
         let y = self.load_elem(bo, it, bi);
-        let cur = self.load_elem(o, at, oi);
-        let s = scalar::dot_step(&mut self.b, &self.h, it, at, cur, x, y);
-        self.store_elem(o, at, oi, s);
-        self.loop_end(lk);
+        let s2 = scalar::dot_step(&mut self.b, &self.h, it, at, accv, x, y);
+        let k1 = self.b.ins().iadd_imm_s(kv, 1);
+        self.b.ins().jump(header, &args(&[k1, s2]));
+        self.b.switch_to_block(exit);
+        self.store_elem(o, at, oi, done);
         self.loop_end(lj);
         self.loop_end(li);
         Ok(Loc::Tile(o))
