@@ -152,6 +152,11 @@ pub(crate) struct Lower<'a, 'b> {
 
 type Result<T> = std::result::Result<T, LowerError>;
 
+/// Rows of the f32 `dot` micro-kernel's output block.
+const MR: u64 = 4;
+/// Columns of the micro-kernel's output block (two f32x4 vectors).
+const NR: u64 = 8;
+
 fn shape_of(ty: &Type) -> Vec<u64> {
     ty.shape.iter().map(|&d| u64::from(d)).collect()
 }
@@ -871,6 +876,10 @@ impl<'a, 'b> Lower<'a, 'b> {
         let (ao, bo) = (self.tile(a)?, self.tile(bv)?);
         let o = self.alloc(ty)?;
         self.broadcast_into(acc, &[m, n], at, o)?;
+        if it == ScalarType::F32 && at == ScalarType::F32 && m % MR == 0 && n % NR == 0 && k > 0 {
+            self.dot_microkernel(ao, bo, o, [m, n, k]);
+            return Ok(Loc::Tile(o));
+        }
         let li = self.loop_begin(m);
         let lj = self.loop_begin(n);
         let oi = self.b.ins().imul_imm_s(li.i, n as i64);
@@ -904,6 +913,82 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.loop_end(lj);
         self.loop_end(li);
         Ok(Loc::Tile(o))
+    }
+
+    /// f32 `dot` as a register-blocked micro-kernel: for each `MR`×`NR` block of the
+    /// output, `MR`·`NR`/4 f32x4 accumulators live in registers over the whole k loop;
+    /// each step splats one A element per row and multiplies it with two B vectors,
+    /// `fmul` then `fadd`. Every output element still sums its products in ascending k,
+    /// each rounded to f32, so the result is bit-identical to the interpreter's.
+    fn dot_microkernel(&mut self, ao: u32, bo: u32, o: u32, [m, n, k]: [u64; 3]) {
+        let f = ScalarType::F32;
+        let v4 = types::F32X4;
+        let panel = MemFlagsData::trusted().with_readonly().with_can_move();
+        let li = self.loop_begin(m / MR);
+        let lj = self.loop_begin(n / NR);
+        let row0 = self.b.ins().imul_imm_s(li.i, MR as i64);
+        let col0 = self.b.ins().imul_imm_s(lj.i, NR as i64);
+        // Addresses of the output block's rows.
+        let mut out_rows = Vec::new();
+        for r in 0..MR {
+            let row = self.b.ins().iadd_imm_s(row0, r as i64);
+            let idx = self.b.ins().imul_imm_s(row, n as i64);
+            let idx = self.b.ins().iadd(idx, col0);
+            out_rows.push(self.elem_addr(o, f, idx));
+        }
+        let mut init = Vec::new();
+        for &p in &out_rows {
+            for c in 0..(NR / 4) {
+                init.push(self.b.ins().load(v4, self.flags, p, (16 * c) as i32));
+            }
+        }
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let kv = self.b.append_block_param(header, types::I64);
+        let accs: Vec<Value> = init.iter().map(|_| self.b.append_block_param(header, v4)).collect();
+        let outs: Vec<Value> = init.iter().map(|_| self.b.append_block_param(exit, v4)).collect();
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let mut first = vec![zero];
+        first.extend(&init);
+        self.b.ins().jump(header, &args(&first));
+        self.b.switch_to_block(header);
+        let c = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, kv, k as i64);
+        self.b.ins().brif(c, body, &[], exit, &args(&accs));
+        self.b.switch_to_block(body);
+        // B row k, columns col0 .. col0 + NR.
+        let bi = self.b.ins().imul_imm_s(kv, n as i64);
+        let bi = self.b.ins().iadd(bi, col0);
+        let bp = self.elem_addr(bo, f, bi);
+        let bvecs: Vec<Value> =
+            (0..NR / 4).map(|c| self.b.ins().load(v4, panel, bp, (16 * c) as i32)).collect();
+        let mut next = vec![];
+        for r in 0..MR {
+            let row = self.b.ins().iadd_imm_s(row0, r as i64);
+            let ai = self.b.ins().imul_imm_s(row, k as i64);
+            let ai = self.b.ins().iadd(ai, kv);
+            let ap = self.elem_addr(ao, f, ai);
+            let a = self.b.ins().load(types::F32, panel, ap, 0);
+            let a = self.b.ins().splat(v4, a);
+            for (c, &bvec) in bvecs.iter().enumerate() {
+                let acc = accs[(r as usize) * (NR as usize / 4) + c];
+                let prod = self.b.ins().fmul(a, bvec);
+                next.push(self.b.ins().fadd(acc, prod));
+            }
+        }
+        let k1 = self.b.ins().iadd_imm_s(kv, 1);
+        let mut back = vec![k1];
+        back.extend(next);
+        self.b.ins().jump(header, &args(&back));
+        self.b.switch_to_block(exit);
+        for (r, &p) in out_rows.iter().enumerate() {
+            for c in 0..(NR as usize / 4) {
+                let v = outs[r * (NR as usize / 4) + c];
+                self.b.ins().store(self.flags, v, p, (16 * c) as i32);
+            }
+        }
+        self.loop_end(lj);
+        self.loop_end(li);
     }
 
     // ----- pointers and memory -----
