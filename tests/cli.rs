@@ -1,33 +1,9 @@
 //! End-to-end tests of the `tessera` binary: exit codes, help text, one-line errors
 //! for bad arguments, and `run` with `.npy` input and output checked against plain Rust.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn tessera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the tessera binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tessera-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-const VECTOR_ADD: &str = "tests/kernels/ok/vector_add.tsr";
+use common::{read_f32_npy, scratch_dir, stderr, stdout, tessera, write_f32_npy, VECTOR_ADD};
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
@@ -78,37 +54,6 @@ fn emit_stages_print_something_real() {
     let ir = tessera(&["emit", "--stage", "ir", VECTOR_ADD]);
     assert!(ir.status.success(), "{}", stderr(&ir));
     assert!(stdout(&ir).contains("kernel @vector_add"), "{}", stdout(&ir));
-}
-
-/// Writes `values` as a 1-D little-endian f32 .npy file by hand (independent of the
-/// writer under test).
-fn write_f32_npy(path: &Path, values: &[f32]) {
-    let mut header =
-        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    for v in values {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes).unwrap();
-}
-
-/// Reads back the f32 payload of a .npy file written by `tessera run --save`.
-fn read_f32_npy(path: &Path) -> Vec<f32> {
-    let bytes = std::fs::read(path).unwrap();
-    assert_eq!(&bytes[..6], b"\x93NUMPY");
-    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
-    assert!(header.contains("'descr': '<f4'"), "{header}");
-    bytes[10 + header_len..]
-        .chunks(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
 }
 
 #[test]

@@ -3,61 +3,11 @@
 //! Rust) and `build --target pegrid`, and their errors: out-of-bounds DMA, kernels that
 //! do not fit local memory, corrupted `.peo` files, bad machine descriptions.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn tessera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the tessera binary runs")
-}
+use common::{read_f32_npy, scratch_dir, stderr, stdout, tessera, write_f32_npy, VECTOR_ADD};
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tessera-pegrid-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-const VECTOR_ADD: &str = "tests/kernels/ok/vector_add.tsr";
 const SOFTMAX: &str = "tests/kernels/ok/softmax.tsr";
-
-fn write_f32_npy(path: &Path, values: &[f32]) {
-    let header =
-        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
-    let mut header = header.into_bytes();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(b' ');
-    }
-    header.push(b'\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(&header);
-    for v in values {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes).unwrap();
-}
-
-fn read_f32_npy(path: &Path) -> Vec<f32> {
-    let bytes = std::fs::read(path).unwrap();
-    assert_eq!(&bytes[..6], b"\x93NUMPY");
-    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    bytes[10 + header_len..]
-        .chunks(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
 
 #[test]
 fn emit_pegrid_prints_assembly_for_the_machine() {
