@@ -1114,6 +1114,25 @@ impl<'a, 'b> Lower<'a, 'b> {
         Ok(())
     }
 
+    /// Branches on lane `i` of `mask` (always live without one) and continues in the
+    /// live lane's block; returns the masked-off lane's block and the block both rejoin.
+    fn lane_branch(&mut self, mask: Option<IrValue>, i: Value) -> Result<(Block, Block)> {
+        let live = self.b.create_block();
+        let dead = self.b.create_block();
+        let next = self.b.create_block();
+        match mask {
+            Some(m) => {
+                let c = self.elem(m, i)?;
+                self.b.ins().brif(c, live, &[], dead, &[]);
+            }
+            None => {
+                self.b.ins().jump(live, &[]);
+            }
+        }
+        self.b.switch_to_block(live);
+        Ok((dead, next))
+    }
+
     /// The checked address of element `off` of buffer parameter `buffer`.
     fn buffer_addr(
         &mut self,
@@ -1432,19 +1451,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let rank0 = shape.is_empty();
         let o = if rank0 { self.alloc_shape(&[1], t)? } else { self.alloc(ty)? };
         let l = self.loop_begin(numel(&shape).max(1));
-        let live = self.b.create_block();
-        let dead = self.b.create_block();
-        let next = self.b.create_block();
-        match mask {
-            Some(m) => {
-                let c = self.elem(m, l.i)?;
-                self.b.ins().brif(c, live, &[], dead, &[]);
-            }
-            None => {
-                self.b.ins().jump(live, &[]);
-            }
-        }
-        self.b.switch_to_block(live);
+        let (dead, next) = self.lane_branch(mask, l.i)?;
         let e = self.off_elem(off, l.i);
         let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::LoadOutOfBounds);
         let x = self.b.ins().load(clif_type(t), self.flags, addr, 0);
@@ -1480,22 +1487,14 @@ impl<'a, 'b> Lower<'a, 'b> {
         let shape = shape_of(self.ty(value));
         let (buffer, off) = self.ptr(ptr)?;
         let l = self.loop_begin(numel(&shape).max(1));
-        let live = self.b.create_block();
-        let next = self.b.create_block();
-        match mask {
-            Some(m) => {
-                let c = self.elem(m, l.i)?;
-                self.b.ins().brif(c, live, &[], next, &[]);
-            }
-            None => {
-                self.b.ins().jump(live, &[]);
-            }
-        }
-        self.b.switch_to_block(live);
+        let (dead, next) = self.lane_branch(mask, l.i)?;
         let e = self.off_elem(off, l.i);
         let x = self.elem(value, l.i)?;
         let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::StoreOutOfBounds);
         self.b.ins().store(self.flags, x, addr, 0);
+        self.b.ins().jump(next, &[]);
+        // A masked-off lane of a store does nothing.
+        self.b.switch_to_block(dead);
         self.b.ins().jump(next, &[]);
         self.b.switch_to_block(next);
         self.loop_end(l);
@@ -1517,19 +1516,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let (buffer, off) = self.ptr(ptr)?;
         let o = self.alloc_shape(&[numel(&shape).max(1)], t)?;
         let l = self.loop_begin(numel(&shape).max(1));
-        let live = self.b.create_block();
-        let dead = self.b.create_block();
-        let next = self.b.create_block();
-        match mask {
-            Some(m) => {
-                let c = self.elem(m, l.i)?;
-                self.b.ins().brif(c, live, &[], dead, &[]);
-            }
-            None => {
-                self.b.ins().jump(live, &[]);
-            }
-        }
-        self.b.switch_to_block(live);
+        let (dead, next) = self.lane_branch(mask, l.i)?;
         let e = self.off_elem(off, l.i);
         let x = self.elem(value, l.i)?;
         let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::AtomicOutOfBounds);
