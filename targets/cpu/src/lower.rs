@@ -20,7 +20,7 @@
 //! outside its buffer stores an [`ErrorRecord`] (code, instruction, buffer, offset) and
 //! returns, before anything is written by that lane.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -148,14 +148,44 @@ pub(crate) struct Lower<'a, 'b> {
     checked: bool,
     /// Strided accesses and the values the code must materialize.
     demand: Demand,
+    /// How many operands name each value (over every instruction).
+    uses: HashMap<IrValue, u32>,
+    /// The body blocks of `for` loops.
+    for_bodies: HashSet<IrBlock>,
 }
 
 type Result<T> = std::result::Result<T, LowerError>;
 
 /// Rows of the f32 `dot` micro-kernel's output block.
-const MR: u64 = 4;
+const MR: u64 = 6;
 /// Columns of the micro-kernel's output block (two f32x4 vectors).
 const NR: u64 = 8;
+
+/// One row of a strided access, as [`Lower::strided`] lowers it.
+struct Row {
+    inst: Inst,
+    /// The stored value (None for a load).
+    value: Option<IrValue>,
+    t: ScalarType,
+    buffer: u32,
+    buf_base: Value,
+    buf_len: Value,
+    /// Buffer element offset of the row's first lane.
+    row_base: Value,
+    /// Tile index of the row's first lane.
+    row_off: Value,
+    /// Live lanes `0..e_last` (before any lane mask).
+    e_last: Value,
+    /// The loaded tile's place.
+    out: Option<u32>,
+    /// The place copied from or into, when the data is a tile.
+    tile: Option<u32>,
+    code: ErrorCode,
+    /// The last dimension's stride in elements.
+    stride: Value,
+    lane_mask: Option<IrValue>,
+    width: u64,
+}
 
 fn shape_of(ty: &Type) -> Vec<u64> {
     ty.shape.iter().map(|&d| u64::from(d)).collect()
@@ -200,6 +230,15 @@ impl<'a, 'b> Lower<'a, 'b> {
             config,
             checked,
             demand: Demand::new(f, &analyze_function(f)),
+            uses: use_counts(f),
+            for_bodies: f
+                .insts
+                .iter()
+                .filter_map(|(_, d)| match d.op {
+                    Op::For { body, .. } => Some(body),
+                    _ => None,
+                })
+                .collect(),
         }
     }
 
@@ -372,11 +411,38 @@ impl<'a, 'b> Lower<'a, 'b> {
             return Ok(());
         }
         let t = ty.elem.scalar().unwrap_or(ScalarType::I64);
-        let l = self.loop_begin(numel(&shape_of(ty)));
-        let x = self.load_elem(from, t, l.i);
-        self.store_elem(to, t, l.i, x);
+        // Places are 16-byte aligned and padded to 16 bytes: copy whole vectors.
+        let bytes = numel(&shape_of(ty)).max(1) * u64::from(byte_size(t));
+        let l = self.loop_begin(bytes.div_ceil(16));
+        let at = self.b.ins().ishl_imm_u(l.i, 4);
+        let src = self.b.ins().iadd_imm_s(self.scratch, i64::from(from));
+        let src = self.b.ins().iadd(src, at);
+        let x = self.b.ins().load(types::I8X16, self.flags, src, 0);
+        let dst = self.b.ins().iadd_imm_s(self.scratch, i64::from(to));
+        let dst = self.b.ins().iadd(dst, at);
+        self.b.ins().store(self.flags, x, dst, 0);
         self.loop_end(l);
         Ok(())
+    }
+
+    /// Fills the `n` elements of place `o` with the scalar `x`, 16 bytes at a time
+    /// (places are padded to 16 bytes).
+    fn fill_tile(&mut self, o: u32, t: ScalarType, n: u64, x: Value) {
+        let size = u64::from(byte_size(t));
+        let vt = clif_type(t).by((16 / size) as u32);
+        let (Some(vt), true) = (vt, self.b.func.dfg.value_type(x) == clif_type(t)) else {
+            let l = self.loop_begin(n);
+            self.store_elem(o, t, l.i, x);
+            self.loop_end(l);
+            return;
+        };
+        let v = self.b.ins().splat(vt, x);
+        let l = self.loop_begin((n.max(1) * size).div_ceil(16));
+        let at = self.b.ins().ishl_imm_u(l.i, 4);
+        let dst = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
+        let dst = self.b.ins().iadd(dst, at);
+        self.b.ins().store(self.flags, v, dst, 0);
+        self.loop_end(l);
     }
 
     // ----- blocks -----
@@ -480,9 +546,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                     Loc::Scalar(v)
                 } else {
                     let o = self.alloc(ty)?;
-                    let l = self.loop_begin(numel(&shape));
-                    self.store_elem(o, t, l.i, v);
-                    self.loop_end(l);
+                    self.fill_tile(o, t, numel(&shape), v);
                     Loc::Tile(o)
                 }
             }
@@ -509,9 +573,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                     Loc::Scalar(x)
                 } else {
                     let o = self.alloc(ty)?;
-                    let l = self.loop_begin(numel(&shape));
-                    self.store_elem(o, t, l.i, x);
-                    self.loop_end(l);
+                    self.fill_tile(o, t, numel(&shape), x);
                     Loc::Tile(o)
                 }
             }
@@ -520,9 +582,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 Loc::Scalar(x) if rank0 => Loc::Scalar(x),
                 Loc::Scalar(x) => {
                     let o = self.alloc(ty)?;
-                    let l = self.loop_begin(numel(&shape));
-                    self.store_elem(o, t, l.i, x);
-                    self.loop_end(l);
+                    self.fill_tile(o, t, numel(&shape), x);
                     Loc::Tile(o)
                 }
                 Loc::Ptr { .. } => return Err(self.internal("pointer reshape")),
@@ -703,11 +763,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn broadcast_into(&mut self, arg: IrValue, shape: &[u64], t: ScalarType, o: u32) -> Result<()> {
         let in_shape = shape_of(self.ty(arg));
         match self.get(arg)? {
-            Loc::Scalar(x) => {
-                let l = self.loop_begin(numel(shape));
-                self.store_elem(o, t, l.i, x);
-                self.loop_end(l);
-            }
+            Loc::Scalar(x) => self.fill_tile(o, t, numel(shape), x),
             Loc::Tile(src) => {
                 let mut st = strides(&in_shape);
                 for (d, s) in st.iter_mut().enumerate() {
@@ -715,11 +771,50 @@ impl<'a, 'b> Lower<'a, 'b> {
                         *s = 0;
                     }
                 }
-                let (ctxs, idx) = self.nest_begin(shape);
-                let si = self.linear(&idx, &st);
-                let di = self.linear(&idx, &strides(shape));
-                let x = self.load_elem(src, t, si);
-                self.store_elem(o, t, di, x);
+                let rank = shape.len();
+                if rank == 0 {
+                    let ty = self.ty(arg);
+                    self.copy_tile(ty, src, o)?;
+                    return Ok(());
+                }
+                // Rows along the last dimension: copied, or one element splatted.
+                let (last, size) = (shape[rank - 1], u64::from(byte_size(t)));
+                let (ctxs, idx) = self.nest_begin(&shape[..rank - 1]);
+                let si = self.linear(&idx, &st[..rank - 1]);
+                let di = self.linear(&idx, &strides(shape)[..rank - 1]);
+                let whole = (last * size).is_multiple_of(16);
+                let vt = clif_type(t).by((16 / size) as u32).filter(|_| whole);
+                let dst = self.elem_addr(o, t, di);
+                match (st[rank - 1] == 0, vt) {
+                    (true, Some(vt)) => {
+                        let x = self.load_elem(src, t, si);
+                        let v = self.b.ins().splat(vt, x);
+                        let l = self.loop_begin(last * size / 16);
+                        let at = self.b.ins().ishl_imm_u(l.i, 4);
+                        let p = self.b.ins().iadd(dst, at);
+                        self.b.ins().store(self.flags, v, p, 0);
+                        self.loop_end(l);
+                    }
+                    (false, Some(_)) => {
+                        let from = self.elem_addr(src, t, si);
+                        let l = self.loop_begin(last * size / 16);
+                        let at = self.b.ins().ishl_imm_u(l.i, 4);
+                        let p = self.b.ins().iadd(from, at);
+                        let v = self.b.ins().load(types::I8X16, self.flags, p, 0);
+                        let p = self.b.ins().iadd(dst, at);
+                        self.b.ins().store(self.flags, v, p, 0);
+                        self.loop_end(l);
+                    }
+                    (_, None) => {
+                        let l = self.loop_begin(last);
+                        let k = self.b.ins().imul_imm_s(l.i, st[rank - 1] as i64);
+                        let k = self.b.ins().iadd(si, k);
+                        let x = self.load_elem(src, t, k);
+                        let d = self.b.ins().iadd(di, l.i);
+                        self.store_elem(o, t, d, x);
+                        self.loop_end(l);
+                    }
+                }
                 self.nest_end(ctxs);
             }
             Loc::Ptr { .. } => return Err(self.internal("pointer broadcast")),
@@ -858,6 +953,18 @@ impl<'a, 'b> Lower<'a, 'b> {
         Ok(Loc::Tile(o))
     }
 
+    /// The place of tile `v` when an op may overwrite it with its result: `v` is a
+    /// tile carried by a `for` loop (a place no other value shares, except values
+    /// derived from `v`) and this op is its only use.
+    fn in_place(&self, v: IrValue) -> Option<u32> {
+        let ValueDef::BlockArg(block, _) = self.f.values[v].def else { return None };
+        let carried = self.for_bodies.contains(&block) && block != self.f.body;
+        match (carried, self.uses.get(&v), self.loc.get(&v)) {
+            (true, Some(1), Some(Loc::Tile(o))) => Some(*o),
+            _ => None,
+        }
+    }
+
     fn lower_dot(
         &mut self,
         inst: Inst,
@@ -874,10 +981,16 @@ impl<'a, 'b> Lower<'a, 'b> {
         let it = self.scalar_type(a)?;
         let at = ty.elem.scalar().unwrap_or(ScalarType::F32);
         let (ao, bo) = (self.tile(a)?, self.tile(bv)?);
-        let o = self.alloc(ty)?;
-        self.broadcast_into(acc, &[m, n], at, o)?;
-        if it == ScalarType::F32 && at == ScalarType::F32 && m % MR == 0 && n % NR == 0 && k > 0 {
-            self.dot_microkernel(ao, bo, o, [m, n, k]);
+        let o = match self.in_place(acc) {
+            Some(o) => o,
+            None => {
+                let o = self.alloc(ty)?;
+                self.broadcast_into(acc, &[m, n], at, o)?;
+                o
+            }
+        };
+        if it == ScalarType::F32 && at == ScalarType::F32 && n.is_multiple_of(4) && k > 0 {
+            self.dot_microkernel(ao, bo, o, [m, n, k])?;
             return Ok(Loc::Tile(o));
         }
         let li = self.loop_begin(m);
@@ -915,80 +1028,116 @@ impl<'a, 'b> Lower<'a, 'b> {
         Ok(Loc::Tile(o))
     }
 
-    /// f32 `dot` as a register-blocked micro-kernel: for each `MR`×`NR` block of the
-    /// output, `MR`·`NR`/4 f32x4 accumulators live in registers over the whole k loop;
-    /// each step splats one A element per row and multiplies it with two B vectors,
-    /// `fmul` then `fadd`. Every output element still sums its products in ascending k,
-    /// each rounded to f32, so the result is bit-identical to the interpreter's.
-    fn dot_microkernel(&mut self, ao: u32, bo: u32, o: u32, [m, n, k]: [u64; 3]) {
+    /// f32 `dot` as register-blocked micro-kernels: rows in panels of [`MR`] (the last
+    /// panel shorter), columns in blocks of [`NR`] (or 4 when `n` is not a multiple of
+    /// 8). Each row panel of A is first packed with every element already splatted to
+    /// an f32x4, k-major, so the inner loop reads it with plain vector loads; then for
+    /// each column block the `mr`·`nr`/4 f32x4 accumulators live in registers over the
+    /// whole k loop, which walks the packed panel and B's rows by pointer increments.
+    /// Each step is `fmul` then `fadd` (Cranelift's x64 `fma` costs a register copy).
+    /// Every output element still sums its products in ascending k, each rounded to
+    /// f32, so the result is bit-identical to the interpreter's.
+    fn dot_microkernel(&mut self, ao: u32, bo: u32, o: u32, [m, n, k]: [u64; 3]) -> Result<()> {
+        let nr = if n.is_multiple_of(NR) { NR } else { 4 };
+        let pack = self.alloc_shape(&[MR * k * 4], ScalarType::F32)?;
+        let dims = [m, n, k];
+        if m / MR > 0 {
+            self.dot_panels([ao, bo, o, pack], dims, (0, m / MR, MR), nr);
+        }
+        if !m.is_multiple_of(MR) {
+            self.dot_panels([ao, bo, o, pack], dims, (m / MR * MR, 1, m % MR), nr);
+        }
+        Ok(())
+    }
+
+    /// `panels` row panels of `mr` rows from row `row_start` (see
+    /// [`Lower::dot_microkernel`]), with the A, B and output tiles and the pack buffer.
+    fn dot_panels(
+        &mut self,
+        [ao, bo, o, pack]: [u32; 4],
+        [_, n, k]: [u64; 3],
+        (row_start, panels, mr): (u64, u64, u64),
+        nr: u64,
+    ) {
         let f = ScalarType::F32;
         let v4 = types::F32X4;
-        let panel = MemFlagsData::trusted().with_readonly().with_can_move();
-        let li = self.loop_begin(m / MR);
-        let lj = self.loop_begin(n / NR);
-        let row0 = self.b.ins().imul_imm_s(li.i, MR as i64);
-        let col0 = self.b.ins().imul_imm_s(lj.i, NR as i64);
+        let lp = self.loop_begin(panels);
+        let row0 = self.b.ins().imul_imm_s(lp.i, mr as i64);
+        let row0 = self.b.ins().iadd_imm_s(row0, row_start as i64);
+        // Pack the panel: pack[kk][r] = splat(A[row0 + r][kk]).
+        let pack_ptr = self.b.ins().iadd_imm_s(self.scratch, i64::from(pack));
+        let lk = self.loop_begin(k);
+        let dst = self.b.ins().imul_imm_s(lk.i, (16 * mr) as i64);
+        let dst = self.b.ins().iadd(pack_ptr, dst);
+        for r in 0..mr {
+            let row = self.b.ins().iadd_imm_s(row0, r as i64);
+            let ai = self.b.ins().imul_imm_s(row, k as i64);
+            let ai = self.b.ins().iadd(ai, lk.i);
+            let x = self.load_elem(ao, f, ai);
+            let v = self.b.ins().splat(v4, x);
+            self.b.ins().store(self.flags, v, dst, (16 * r) as i32);
+        }
+        self.loop_end(lk);
+        let pack_end = self.b.ins().iadd_imm_s(pack_ptr, (16 * mr * k) as i64);
+        let lj = self.loop_begin(n / nr);
+        let col0 = self.b.ins().imul_imm_s(lj.i, nr as i64);
         // Addresses of the output block's rows.
         let mut out_rows = Vec::new();
-        for r in 0..MR {
+        for r in 0..mr {
             let row = self.b.ins().iadd_imm_s(row0, r as i64);
             let idx = self.b.ins().imul_imm_s(row, n as i64);
             let idx = self.b.ins().iadd(idx, col0);
             out_rows.push(self.elem_addr(o, f, idx));
         }
+        let vecs = (nr / 4) as usize;
         let mut init = Vec::new();
         for &p in &out_rows {
-            for c in 0..(NR / 4) {
+            for c in 0..vecs {
                 init.push(self.b.ins().load(v4, self.flags, p, (16 * c) as i32));
             }
         }
-        let header = self.b.create_block();
+        let b_ptr = self.elem_addr(bo, f, col0);
         let body = self.b.create_block();
         let exit = self.b.create_block();
-        let kv = self.b.append_block_param(header, types::I64);
-        let accs: Vec<Value> = init.iter().map(|_| self.b.append_block_param(header, v4)).collect();
+        let ap = self.b.append_block_param(body, types::I64);
+        let bp = self.b.append_block_param(body, types::I64);
+        let accs: Vec<Value> = init.iter().map(|_| self.b.append_block_param(body, v4)).collect();
         let outs: Vec<Value> = init.iter().map(|_| self.b.append_block_param(exit, v4)).collect();
-        let zero = self.b.ins().iconst(types::I64, 0);
-        let mut first = vec![zero];
+        let mut first = vec![pack_ptr, b_ptr];
         first.extend(&init);
-        self.b.ins().jump(header, &args(&first));
-        self.b.switch_to_block(header);
-        let c = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, kv, k as i64);
-        self.b.ins().brif(c, body, &[], exit, &args(&accs));
+        self.b.ins().jump(body, &args(&first));
+        // k > 0: the loop body runs at least once and tests at its end.
         self.b.switch_to_block(body);
-        // B row k, columns col0 .. col0 + NR.
-        let bi = self.b.ins().imul_imm_s(kv, n as i64);
-        let bi = self.b.ins().iadd(bi, col0);
-        let bp = self.elem_addr(bo, f, bi);
+        // The panel loads are pure to Cranelift (`readonly`, `can_move`), so each is
+        // placed next to its first use instead of all at the top of the body, which
+        // would keep every A vector live at once and spill accumulators. That is
+        // sound here: their addresses are this loop's own block parameters, so they
+        // cannot move out of the loop, and nothing in the loop stores to A or B.
+        let panel = MemFlagsData::trusted().with_readonly().with_can_move();
         let bvecs: Vec<Value> =
-            (0..NR / 4).map(|c| self.b.ins().load(v4, panel, bp, (16 * c) as i32)).collect();
+            (0..vecs).map(|c| self.b.ins().load(v4, panel, bp, (16 * c) as i32)).collect();
         let mut next = vec![];
-        for r in 0..MR {
-            let row = self.b.ins().iadd_imm_s(row0, r as i64);
-            let ai = self.b.ins().imul_imm_s(row, k as i64);
-            let ai = self.b.ins().iadd(ai, kv);
-            let ap = self.elem_addr(ao, f, ai);
-            let a = self.b.ins().load(types::F32, panel, ap, 0);
-            let a = self.b.ins().splat(v4, a);
+        for r in 0..mr as usize {
+            let a = self.b.ins().load(v4, panel, ap, (16 * r) as i32);
             for (c, &bvec) in bvecs.iter().enumerate() {
-                let acc = accs[(r as usize) * (NR as usize / 4) + c];
                 let prod = self.b.ins().fmul(a, bvec);
-                next.push(self.b.ins().fadd(acc, prod));
+                next.push(self.b.ins().fadd(accs[r * vecs + c], prod));
             }
         }
-        let k1 = self.b.ins().iadd_imm_s(kv, 1);
-        let mut back = vec![k1];
-        back.extend(next);
-        self.b.ins().jump(header, &args(&back));
+        let ap1 = self.b.ins().iadd_imm_s(ap, (16 * mr) as i64);
+        let bp1 = self.b.ins().iadd_imm_s(bp, (4 * n) as i64);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, ap1, pack_end);
+        let mut back = vec![ap1, bp1];
+        back.extend(&next);
+        self.b.ins().brif(more, body, &args(&back), exit, &args(&next));
         self.b.switch_to_block(exit);
         for (r, &p) in out_rows.iter().enumerate() {
-            for c in 0..(NR as usize / 4) {
-                let v = outs[r * (NR as usize / 4) + c];
-                self.b.ins().store(self.flags, v, p, (16 * c) as i32);
+            for c in 0..vecs {
+                self.b.ins().store(self.flags, outs[r * vecs + c], p, (16 * c) as i32);
             }
         }
         self.loop_end(lj);
-        self.loop_end(li);
+        self.loop_end(lp);
     }
 
     // ----- pointers and memory -----
@@ -1238,7 +1387,6 @@ impl<'a, 'b> Lower<'a, 'b> {
         // A scalar access is a one-element row.
         let shape: Vec<u64> =
             if rank0 { vec![1] } else { aff.shape.iter().map(|&d| u64::from(d)).collect() };
-        let size = i64::from(byte_size(t));
         let buffer = aff.buffer_param as u32;
         let base = self.expr(&aff.base)?;
         let mut strd = Vec::new();
@@ -1278,97 +1426,45 @@ impl<'a, 'b> Lower<'a, 'b> {
         let row_off = self.linear(&idx, &row_strides[..rank - 1]);
         let code =
             if value.is_some() { ErrorCode::StoreOutOfBounds } else { ErrorCode::LoadOutOfBounds };
-        if contiguous {
-            if self.checked {
-                // Lanes row_base .. row_base + e_last must lie in 0..len.
-                let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, e_last, 0);
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, row_base, 0);
-                let end = self.b.ins().iadd(row_base, e_last);
-                let over = self.b.ins().icmp(IntCC::SignedGreaterThan, end, buf_len);
-                let out_of = self.b.ins().bor(neg, over);
-                let bad = self.b.ins().band(any, out_of);
-                let first_bad = self.b.ins().smax(row_base, buf_len);
-                let first_bad = self.b.ins().select(neg, row_base, first_bad);
-                self.fail_if(bad, code, inst, buffer, first_bad);
-            }
-            let mem = self.b.ins().imul_imm_s(row_base, size);
-            let mem = self.b.ins().iadd(buf_base, mem);
-            let tile_base = self.b.ins().imul_imm_s(row_off, size);
-            let tile_off = match (out, src_tile) {
+        let row = Row {
+            inst,
+            value,
+            t,
+            buffer,
+            buf_base,
+            buf_len,
+            row_base,
+            row_off,
+            e_last,
+            out,
+            tile: match (out, src_tile) {
                 (Some(o), _) | (None, Some(Loc::Tile(o))) => Some(o),
                 _ => None,
-            };
-            let bytes = self.b.ins().imul_imm_s(e_last, size);
-            let chunks = if tile_off.is_some() {
-                self.b.ins().ushr_imm_u(bytes, 4)
-            } else {
-                self.b.ins().iconst(types::I64, 0)
-            };
-            if let Some(o) = tile_off {
-                let tile_ptr = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
-                let tile_ptr = self.b.ins().iadd(tile_ptr, tile_base);
-                // 16-byte chunks.
-                let l = self.dyn_loop_begin(chunks);
-                let off = self.b.ins().ishl_imm_u(l.i, 4);
-                let m = self.b.ins().iadd(mem, off);
-                let tp = self.b.ins().iadd(tile_ptr, off);
-                let (from, to) = if value.is_none() { (m, tp) } else { (tp, m) };
-                let v = self.b.ins().load(types::I8X16, self.flags, from, 0);
-                self.b.ins().store(self.flags, v, to, 0);
-                self.loop_end(l);
-            }
-            // The tail of the live lanes, element by element.
-            let done = self.b.ins().ishl_imm_u(chunks, 4);
-            let first = self.b.ins().udiv_imm_s(done, size);
-            let l = self.dyn_loop_range(first, e_last);
-            let m = self.b.ins().imul_imm_s(l.i, size);
-            let m = self.b.ins().iadd(mem, m);
-            let ti = self.b.ins().iadd(row_off, l.i);
-            match value {
-                None => {
-                    let x = self.b.ins().load(clif_type(t), self.flags, m, 0);
-                    if let Some(o) = out {
-                        self.store_elem(o, t, ti, x);
-                    }
-                }
-                Some(v) => {
-                    let x = self.elem(v, ti)?;
-                    self.b.ins().store(self.flags, x, m, 0);
-                }
-            }
-            self.loop_end(l);
+            },
+            code,
+            stride: strd[rank - 1],
+            lane_mask,
+            width: shape[rank - 1],
+        };
+        let symbolic_stride = aff.strides.last().is_some_and(|s| s.as_constant().is_none());
+        if contiguous {
+            self.contiguous_row(&row)?;
+        } else if lane_mask.is_none() && symbolic_stride {
+            // Versioned on the run-time stride: rows with stride 1 are copied 16 bytes
+            // at a time, as when the stride is known.
+            let one = self.b.ins().icmp_imm_s(IntCC::Equal, row.stride, 1);
+            let (unit, general, merge) =
+                (self.b.create_block(), self.b.create_block(), self.b.create_block());
+            self.b.ins().brif(one, unit, &[], general, &[]);
+            self.b.switch_to_block(unit);
+            self.contiguous_row(&row)?;
+            self.b.ins().jump(merge, &[]);
+            self.b.switch_to_block(general);
+            self.element_row(&row)?;
+            self.b.ins().jump(merge, &[]);
+            self.b.switch_to_block(merge);
         } else {
-            let w = shape[rank - 1];
-            let l = self.loop_begin(w);
-            let mut live = self.b.ins().icmp(IntCC::SignedLessThan, l.i, e_last);
-            if let Some(m) = lane_mask {
-                let ti = self.b.ins().iadd(row_off, l.i);
-                let c = self.elem(m, ti)?;
-                live = self.b.ins().band(live, c);
-            }
-            let yes = self.b.create_block();
-            let next = self.b.create_block();
-            self.b.ins().brif(live, yes, &[], next, &[]);
-            self.b.switch_to_block(yes);
-            let k = self.b.ins().imul(l.i, strd[rank - 1]);
-            let e = self.b.ins().iadd(row_base, k);
-            let addr = self.buffer_addr(inst, buffer, t, e, code);
-            let ti = self.b.ins().iadd(row_off, l.i);
-            match value {
-                None => {
-                    let x = self.b.ins().load(clif_type(t), self.flags, addr, 0);
-                    if let Some(o) = out {
-                        self.store_elem(o, t, ti, x);
-                    }
-                }
-                Some(v) => {
-                    let x = self.elem(v, ti)?;
-                    self.b.ins().store(self.flags, x, addr, 0);
-                }
-            }
-            self.b.ins().jump(next, &[]);
-            self.b.switch_to_block(next);
-            self.loop_end(l);
+            self.element_row(&row)?;
         }
         // A load's dead lanes: `other`, or zero (all lanes from `e_last` on; with a lane
         // mask, also the masked-off lanes before it).
@@ -1411,6 +1507,145 @@ impl<'a, 'b> Lower<'a, 'b> {
             self.loc.insert(data_v, loc);
         }
         Ok(true)
+    }
+
+    /// The live lanes `0..e_last` of one row of a strided access whose elements are
+    /// adjacent in memory: one range check, then 16-byte copies and an element tail.
+    fn contiguous_row(&mut self, row: &Row) -> Result<()> {
+        let size = i64::from(byte_size(row.t));
+        let (row_base, e_last) = (row.row_base, row.e_last);
+        if self.checked {
+            // Lanes row_base .. row_base + e_last must lie in 0..len.
+            let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, e_last, 0);
+            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, row_base, 0);
+            let end = self.b.ins().iadd(row_base, e_last);
+            let over = self.b.ins().icmp(IntCC::SignedGreaterThan, end, row.buf_len);
+            let out_of = self.b.ins().bor(neg, over);
+            let bad = self.b.ins().band(any, out_of);
+            let first_bad = self.b.ins().smax(row_base, row.buf_len);
+            let first_bad = self.b.ins().select(neg, row_base, first_bad);
+            self.fail_if(bad, row.code, row.inst, row.buffer, first_bad);
+        }
+        let mem = self.b.ins().imul_imm_s(row_base, size);
+        let mem = self.b.ins().iadd(row.buf_base, mem);
+        let tile_base = self.b.ins().imul_imm_s(row.row_off, size);
+        let bytes = self.b.ins().imul_imm_s(e_last, size);
+        let chunks = if row.tile.is_some() {
+            self.b.ins().ushr_imm_u(bytes, 4)
+        } else {
+            self.b.ins().iconst(types::I64, 0)
+        };
+        // Buffer memory has no alignment guarantee.
+        let unaligned = MemFlagsData::new().with_notrap();
+        if let Some(o) = row.tile {
+            let tile_ptr = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
+            let tile_ptr = self.b.ins().iadd(tile_ptr, tile_base);
+            // 16-byte chunks.
+            let l = self.dyn_loop_begin(chunks);
+            let off = self.b.ins().ishl_imm_u(l.i, 4);
+            let m = self.b.ins().iadd(mem, off);
+            let tp = self.b.ins().iadd(tile_ptr, off);
+            if row.value.is_none() {
+                let v = self.b.ins().load(types::I8X16, unaligned, m, 0);
+                self.b.ins().store(unaligned, v, tp, 0);
+            } else {
+                let v = self.b.ins().load(types::I8X16, unaligned, tp, 0);
+                self.b.ins().store(unaligned, v, m, 0);
+            }
+            self.loop_end(l);
+        }
+        // The tail of the live lanes, element by element.
+        let done = self.b.ins().ishl_imm_u(chunks, 4);
+        let first = self.b.ins().udiv_imm_s(done, size);
+        let l = self.dyn_loop_range(first, e_last);
+        let m = self.b.ins().imul_imm_s(l.i, size);
+        let m = self.b.ins().iadd(mem, m);
+        let ti = self.b.ins().iadd(row.row_off, l.i);
+        self.move_element(row, m, ti)?;
+        self.loop_end(l);
+        Ok(())
+    }
+
+    /// One row of a strided access element by element (a run-time stride, or a lane
+    /// mask). Without a lane mask the row's first and last live elements bound all of
+    /// them, so one range check covers the row and the loop runs unchecked; if that
+    /// check fails, a checked loop finds and reports the first bad element.
+    fn element_row(&mut self, row: &Row) -> Result<()> {
+        if row.lane_mask.is_some() || !self.checked {
+            return self.element_loop(row, self.checked);
+        }
+        let (row_base, e_last) = (row.row_base, row.e_last);
+        let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, e_last, 0);
+        let span = self.b.ins().iadd_imm_s(e_last, -1);
+        let span = self.b.ins().imul(span, row.stride);
+        let last = self.b.ins().iadd(row_base, span);
+        let lo = self.b.ins().smin(row_base, last);
+        let hi = self.b.ins().smax(row_base, last);
+        let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, lo, 0);
+        let over = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, hi, row.buf_len);
+        let out_of = self.b.ins().bor(neg, over);
+        let bad = self.b.ins().band(any, out_of);
+        let (slow, fast, merge) =
+            (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(bad, slow, &[], fast, &[]);
+        self.b.switch_to_block(slow);
+        self.element_loop(row, true)?;
+        self.b.ins().jump(merge, &[]);
+        self.b.switch_to_block(fast);
+        self.element_loop(row, false)?;
+        self.b.ins().jump(merge, &[]);
+        self.b.switch_to_block(merge);
+        Ok(())
+    }
+
+    /// The live lanes of one row, element by element, each range-checked if `check`.
+    fn element_loop(&mut self, row: &Row, check: bool) -> Result<()> {
+        let l = match row.lane_mask {
+            None => self.dyn_loop_begin(row.e_last),
+            Some(_) => self.loop_begin(row.width),
+        };
+        let ti = self.b.ins().iadd(row.row_off, l.i);
+        let next = self.b.create_block();
+        if let Some(m) = row.lane_mask {
+            let live = self.b.ins().icmp(IntCC::SignedLessThan, l.i, row.e_last);
+            let c = self.elem(m, ti)?;
+            let live = self.b.ins().band(live, c);
+            let yes = self.b.create_block();
+            self.b.ins().brif(live, yes, &[], next, &[]);
+            self.b.switch_to_block(yes);
+        }
+        let k = self.b.ins().imul(l.i, row.stride);
+        let e = self.b.ins().iadd(row.row_base, k);
+        if check {
+            let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, e, row.buf_len);
+            self.fail_if(bad, row.code, row.inst, row.buffer, e);
+        }
+        let scaled = self.b.ins().imul_imm_s(e, i64::from(byte_size(row.t)));
+        let addr = self.b.ins().iadd(row.buf_base, scaled);
+        self.move_element(row, addr, ti)?;
+        self.b.ins().jump(next, &[]);
+        self.b.switch_to_block(next);
+        self.loop_end(l);
+        Ok(())
+    }
+
+    /// Moves one element between buffer address `addr` and tile index `ti`: a load
+    /// into the output tile, or a store of the stored value.
+    fn move_element(&mut self, row: &Row, addr: Value, ti: Value) -> Result<()> {
+        let unaligned = MemFlagsData::new().with_notrap();
+        match row.value {
+            None => {
+                let x = self.b.ins().load(clif_type(row.t), unaligned, addr, 0);
+                if let Some(o) = row.out {
+                    self.store_elem(o, row.t, ti, x);
+                }
+            }
+            Some(v) => {
+                let x = self.elem(v, ti)?;
+                self.b.ins().store(unaligned, x, addr, 0);
+            }
+        }
+        Ok(())
     }
 
     /// A counted loop from 0 to the run-time `n`.
@@ -1804,10 +2039,11 @@ impl IndexU32 for Inst {
     }
 }
 
-#[allow(dead_code)]
-fn def_inst(f: &Function, v: IrValue) -> Option<Inst> {
-    match f.values[v].def {
-        ValueDef::Result(i, _) => Some(i),
-        ValueDef::BlockArg(..) => None,
+/// How many operands name each value, over every instruction of `f`.
+fn use_counts(f: &Function) -> HashMap<IrValue, u32> {
+    let mut uses = HashMap::new();
+    for (_, data) in f.insts.iter() {
+        data.op.for_each_operand(|v| *uses.entry(v).or_insert(0) += 1);
     }
+    uses
 }
