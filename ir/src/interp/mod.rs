@@ -74,6 +74,7 @@ pub use error::{InterpError, MemAccess};
 /// f64 and integers to f16/bf16, and the round-to-odd sum behind half-precision `fma`.
 pub use float::{erf, exact_product_sum_odd, f64_to_bf16, f64_to_f16, i128_to_bf16, i128_to_f16};
 pub use pure::{atomic_update, constant_scalar, eval_pure_op};
+pub use reduce::SUM_PARTIALS;
 pub use value::{Buffer, Scalar};
 
 use crate::function::Module;

@@ -1,9 +1,10 @@
 //! Reductions (`sum`, `max`, `min`, `argmax`, `argmin`), the inclusive scan `cumsum`,
 //! and `dot`, with the evaluation orders docs/language.md fixes:
 //!
-//! - `sum` folds in index order starting from the first element, in the element type
-//!   (wrapping for integers), in f32 for f16/bf16 with one rounding at the end;
-//!   `cumsum` likewise but rounds every output.
+//! - `sum` of integers wraps (any order gives the same result); a float `sum` keeps 16
+//!   partial sums (element `k` into partial `k % 16`, each in index order) combined by
+//!   a fixed pairwise tree ([`sum_float`]), in f32 for f16/bf16 with one rounding at
+//!   the end; `cumsum` folds in index order and rounds every output.
 //! - `max`/`min` propagate NaN and order `-0.0 < +0.0`; `argmax`/`argmin` return the
 //!   first index of the extreme, in the same order, a NaN being the extreme (the first
 //!   NaN wins), so `x[argmax(x)]` is `max(x)`.
@@ -174,13 +175,35 @@ fn reduce_float<F: Float>(op: ReduceOp, axis: Axis, data: &[F]) -> OpResult<Buff
     })
 }
 
-/// Sum in the accumulator type, starting from the first element (so a lane of one
-/// `-0.0` sums to `-0.0`), rounded once to `F`.
-fn sum_float<F: Float>(mut lane: Lane<'_, F>) -> F {
-    match lane.next() {
-        None => F::default(),
-        Some(first) => F::round_from_acc(lane.fold(first.to_acc(), |acc, x| acc.add_r(x.to_acc()))),
+/// How many partial sums a float `sum` keeps (see [`sum_float`]).
+pub const SUM_PARTIALS: usize = 16;
+
+/// A float sum in the accumulator type, rounded once to `F`: element `k` is added to
+/// partial sum `k % 16` (each partial in index order, starting from `-0.0`, the exact
+/// additive identity, so a lane of `-0.0`s sums to `-0.0`), then the partials are
+/// combined pairwise by halving: `p[j] += p[j + w]` for `w` = 8, 4, 2, 1 and `j < w`.
+/// This order is fixed so that targets can sum 16 lanes at a time (four f32x4
+/// accumulators) and still give these bits. An empty lane sums to `+0.0`.
+fn sum_float<F: Float>(lane: Lane<'_, F>) -> F {
+    let identity = F::Acc::default().neg();
+    let mut partial = [identity; SUM_PARTIALS];
+    let mut any = false;
+    for (k, x) in lane.enumerate() {
+        let p = &mut partial[k % SUM_PARTIALS];
+        *p = p.add_r(x.to_acc());
+        any = true;
     }
+    if !any {
+        return F::default();
+    }
+    let mut w = SUM_PARTIALS / 2;
+    while w > 0 {
+        for j in 0..w {
+            partial[j] = partial[j].add_r(partial[j + w]);
+        }
+        w /= 2;
+    }
+    F::round_from_acc(partial[0])
 }
 
 /// Index of the first element that no later element `replaces`.

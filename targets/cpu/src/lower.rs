@@ -29,7 +29,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::FunctionBuilder;
-use tessera_ir::interp::{constant_scalar, Scalar};
+use tessera_ir::interp::{constant_scalar, Scalar, SUM_PARTIALS};
 use tessera_ir::{
     Block as IrBlock, ElemType, Function, Inst, Op, ReduceOp, ScalarType, ScanOp, Type,
     Value as IrValue, ValueDef,
@@ -834,6 +834,20 @@ impl<'a, 'b> Lower<'a, 'b> {
         let inner: u64 = in_shape[ax + 1..].iter().product();
         let out_shape = vec![outer * inner];
         let o = self.alloc_shape(&out_shape, rt)?;
+        let float = it.is_float();
+        if op == ReduceOp::Sum && float && len > 0 {
+            self.float_sum(src, it, o, [outer, len, inner])?;
+            return self.reduce_result(o, rt, ty);
+        }
+        let vector_extreme = matches!(op, ReduceOp::Max | ReduceOp::Min)
+            && matches!(it, ScalarType::F32 | ScalarType::F64)
+            && inner == 1
+            && (len * u64::from(byte_size(it))).is_multiple_of(16)
+            && len > 0;
+        if vector_extreme {
+            self.vector_extreme(op, src, it, o, [outer, len])?;
+            return self.reduce_result(o, rt, ty);
+        }
         let acc_t = match op {
             ReduceOp::Sum => scalar::sum_acc_type(it),
             _ => it,
@@ -911,12 +925,168 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.store_elem(o, rt, out_i, r);
         self.loop_end(li);
         self.loop_end(lo);
+        self.reduce_result(o, rt, ty)
+    }
+
+    /// A reduction's result in place `o`: a scalar for rank 0, else the tile.
+    fn reduce_result(&mut self, o: u32, rt: ScalarType, ty: &Type) -> Result<Loc> {
         if ty.shape.is_empty() {
-            let v = self.load_elem(o, rt, zero);
-            Ok(Loc::Scalar(v))
+            let zero = self.b.ins().iconst(types::I64, 0);
+            Ok(Loc::Scalar(self.load_elem(o, rt, zero)))
         } else {
             Ok(Loc::Tile(o))
         }
+    }
+
+    /// A float `sum` in the language's order (docs/language.md): element `k` of a lane
+    /// goes into partial sum `k % 16`, the partials combine by halving. The partials
+    /// live in scratch, `[16][inner]`; for a contiguous lane (`inner == 1`) of f32 or
+    /// f64 they are 64 bytes of registers (four f32x4 or eight f64x2 accumulators)
+    /// over the lane's whole 16-element chunks, so each step adds 16 elements.
+    fn float_sum(&mut self, src: u32, it: ScalarType, o: u32, dims: [u64; 3]) -> Result<()> {
+        let [outer, len, inner] = dims;
+        let acc_t = scalar::sum_acc_type(it);
+        let parts = SUM_PARTIALS as u64;
+        let p = self.alloc_shape(&[parts * inner], acc_t)?;
+        let identity = scalar::sum_identity(&mut self.b, acc_t);
+        let lo = self.loop_begin(outer);
+        self.fill_tile(p, acc_t, parts * inner, identity);
+        let lane_base = self.b.ins().imul_imm_s(lo.i, (len * inner) as i64);
+        let vector = inner == 1 && matches!(it, ScalarType::F32 | ScalarType::F64);
+        let chunks = if vector { len / parts } else { 0 };
+        if chunks > 0 {
+            let size = u64::from(byte_size(it));
+            let vt = clif_type(it).by((16 / size) as u32).ok_or_else(|| self.internal("vt"))?;
+            let nv = (parts * size / 16) as usize;
+            let id = self.b.ins().splat(vt, identity);
+            let body = self.b.create_block();
+            let exit = self.b.create_block();
+            let c = self.b.append_block_param(body, types::I64);
+            let accs: Vec<Value> = (0..nv).map(|_| self.b.append_block_param(body, vt)).collect();
+            let outs: Vec<Value> = (0..nv).map(|_| self.b.append_block_param(exit, vt)).collect();
+            let zero = self.b.ins().iconst(types::I64, 0);
+            let mut first = vec![zero];
+            first.extend(std::iter::repeat_n(id, nv));
+            self.b.ins().jump(body, &args(&first));
+            self.b.switch_to_block(body);
+            let k = self.b.ins().imul_imm_s(c, parts as i64);
+            let k = self.b.ins().iadd(lane_base, k);
+            let at = self.elem_addr(src, it, k);
+            let mut next = vec![];
+            // A lane starts 16-byte aligned only if `len` is a multiple of 16.
+            let lane_flags = MemFlagsData::new().with_notrap();
+            for (q, &acc) in accs.iter().enumerate() {
+                let x = self.b.ins().load(vt, lane_flags, at, (16 * q) as i32);
+                next.push(self.b.ins().fadd(acc, x));
+            }
+            let c1 = self.b.ins().iadd_imm_s(c, 1);
+            let more = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, c1, chunks as i64);
+            let mut back = vec![c1];
+            back.extend(&next);
+            self.b.ins().brif(more, body, &args(&back), exit, &args(&next));
+            self.b.switch_to_block(exit);
+            let pp = self.b.ins().iadd_imm_s(self.scratch, i64::from(p));
+            for (q, &v) in outs.iter().enumerate() {
+                self.b.ins().store(self.flags, v, pp, (16 * q) as i32);
+            }
+        }
+        // The remaining elements, one at a time, into partial k % 16.
+        let lk = self.dyn_loop_range_const(chunks * parts, len);
+        let j = self.b.ins().band_imm_s(lk.i, (parts - 1) as i64);
+        let row = self.b.ins().imul_imm_s(lk.i, inner as i64);
+        let row = self.b.ins().iadd(lane_base, row);
+        let pj = self.b.ins().imul_imm_s(j, inner as i64);
+        let li = self.loop_begin(inner);
+        let at = self.b.ins().iadd(row, li.i);
+        let x = self.load_elem(src, it, at);
+        let x = scalar::to_acc(&mut self.b, &self.h, it, x);
+        let pi = self.b.ins().iadd(pj, li.i);
+        let acc = self.load_elem(p, acc_t, pi);
+        let sum = scalar::sum_step(&mut self.b, &self.h, acc_t, acc, x);
+        self.store_elem(p, acc_t, pi, sum);
+        self.loop_end(li);
+        self.loop_end(lk);
+        // Combine: p[j] += p[j + w] for w = 8, 4, 2, 1.
+        let li = self.loop_begin(inner);
+        let mut w = parts / 2;
+        while w > 0 {
+            for jj in 0..w {
+                let a = self.b.ins().iadd_imm_s(li.i, (jj * inner) as i64);
+                let c = self.b.ins().iadd_imm_s(li.i, ((jj + w) * inner) as i64);
+                let x = self.load_elem(p, acc_t, a);
+                let y = self.load_elem(p, acc_t, c);
+                let sum = scalar::sum_step(&mut self.b, &self.h, acc_t, x, y);
+                self.store_elem(p, acc_t, a, sum);
+            }
+            w /= 2;
+        }
+        let total = self.load_elem(p, acc_t, li.i);
+        let r = scalar::from_acc(&mut self.b, &self.h, it, total);
+        let oi = self.b.ins().imul_imm_s(lo.i, inner as i64);
+        let oi = self.b.ins().iadd(oi, li.i);
+        self.store_elem(o, it, oi, r);
+        self.loop_end(li);
+        self.loop_end(lo);
+        Ok(())
+    }
+
+    /// `max`/`min` of contiguous f32/f64 lanes a vector at a time: `maximum` and
+    /// `minimum` are associative and commutative (NaN wins, `-0.0 < +0.0`), so any
+    /// order gives the interpreter's value.
+    fn vector_extreme(
+        &mut self,
+        op: ReduceOp,
+        src: u32,
+        it: ScalarType,
+        o: u32,
+        [outer, len]: [u64; 2],
+    ) -> Result<()> {
+        let size = u64::from(byte_size(it));
+        let lanes = 16 / size;
+        let vt = clif_type(it).by(lanes as u32).ok_or_else(|| self.internal("vt"))?;
+        let lo = self.loop_begin(outer);
+        let base = self.b.ins().imul_imm_s(lo.i, len as i64);
+        let at = self.elem_addr(src, it, base);
+        let first = self.b.ins().load(vt, self.flags, at, 0);
+        let vectors = len / lanes;
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let c = self.b.append_block_param(body, types::I64);
+        let acc = self.b.append_block_param(body, vt);
+        let out = self.b.append_block_param(exit, vt);
+        let one = self.b.ins().iconst(types::I64, 1);
+        let start = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, one, vectors as i64);
+        self.b.ins().brif(start, body, &args(&[one, first]), exit, &args(&[first]));
+        self.b.switch_to_block(body);
+        let off = self.b.ins().ishl_imm_u(c, 4);
+        let pa = self.b.ins().iadd(at, off);
+        let x = self.b.ins().load(vt, self.flags, pa, 0);
+        let next = match op {
+            ReduceOp::Max => self.b.ins().fmax(acc, x),
+            _ => self.b.ins().fmin(acc, x),
+        };
+        let c1 = self.b.ins().iadd_imm_s(c, 1);
+        let more = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, c1, vectors as i64);
+        self.b.ins().brif(more, body, &args(&[c1, next]), exit, &args(&[next]));
+        self.b.switch_to_block(exit);
+        let mut r = self.b.ins().extractlane(out, 0);
+        for lane in 1..lanes {
+            let x = self.b.ins().extractlane(out, lane as u8);
+            r = match op {
+                ReduceOp::Max => scalar::max_step(&mut self.b, it, r, x),
+                _ => scalar::min_step(&mut self.b, it, r, x),
+            };
+        }
+        self.store_elem(o, it, lo.i, r);
+        self.loop_end(lo);
+        Ok(())
+    }
+
+    /// A counted loop over the compile-time range `from..to`.
+    fn dyn_loop_range_const(&mut self, from: u64, to: u64) -> LoopCtx {
+        let from = self.b.ins().iconst(types::I64, from as i64);
+        let to = self.b.ins().iconst(types::I64, to as i64);
+        self.dyn_loop_range(from, to)
     }
 
     fn lower_scan(&mut self, _op: ScanOp, arg: IrValue, axis: u32, ty: &Type) -> Result<Loc> {

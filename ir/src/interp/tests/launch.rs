@@ -173,8 +173,45 @@ fn softmax_over_a_grid_matches_plain_rust() {
     for row in x.chunks(n_cols) {
         let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let e: Vec<f32> = row.iter().map(|&v| f64::from(v - max).exp() as f32).collect();
-        let sum = e.iter().fold(0.0f32, |acc, &x| acc + x);
+        let sum = language_sum(&e);
         want.extend(e.iter().map(|&x| x / sum));
     }
     assert_eq!(buffer_arg(&args, 1), Buffer::F32(want));
+}
+
+/// docs/language.md's float `sum`: 16 partial sums (element k into partial k mod 16,
+/// each from -0.0 in index order), then halving: p[j] += p[j + w], w = 8, 4, 2, 1.
+fn language_sum(xs: &[f32]) -> f32 {
+    let mut p = [-0.0f32; 16];
+    for (k, &x) in xs.iter().enumerate() {
+        p[k % 16] += x;
+    }
+    for w in [8, 4, 2, 1] {
+        for j in 0..w {
+            p[j] += p[j + w];
+        }
+    }
+    p[0]
+}
+
+#[test]
+fn float_sum_order_is_the_languages() {
+    // The 1.0s accumulate in their own partials before meeting the 1e8s, which a
+    // sequential fold rounds them away against: the two orders give different bits.
+    let mut xs = Vec::new();
+    for _ in 0..2 {
+        xs.push(1.0e8f32);
+        xs.extend(std::iter::repeat_n(1.0f32, 15));
+    }
+    let sequential = xs.iter().fold(0.0f32, |a, &x| a + x);
+    let want = language_sum(&xs);
+    assert_ne!(sequential, want, "the example must tell the two orders apart");
+    use crate::entity::EntityRef;
+    let got = crate::interp::eval_pure_op(
+        &Op::Reduce { op: ReduceOp::Sum, arg: crate::Value::new(0), axis: 0 },
+        &[(&Buffer::F32(xs.clone()), &Type::tile(vec![xs.len() as u32], ScalarType::F32))],
+        &Type::scalar(ScalarType::F32),
+    )
+    .unwrap();
+    assert_eq!(got, Buffer::F32(vec![want]));
 }

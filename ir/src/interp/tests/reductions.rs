@@ -67,15 +67,17 @@ fn f16_sum_accumulates_in_f32() {
 }
 
 #[test]
-fn sum_starts_from_the_first_element_in_index_order() {
+fn float_sum_keeps_sixteen_partials_and_halves() {
     let negative_zero = reduce_1d(ReduceOp::Sum, vec![-0.0f32]);
     assert_eq!(bits32(&negative_zero), f32_bits(&[-0.0]));
-    let ordered = reduce_1d(ReduceOp::Sum, vec![1e8f32, 1.0, 1.0, 1.0, 1.0, -1e8]);
-    let mut want = 1e8f32;
-    for x in [1.0, 1.0, 1.0, 1.0, -1e8] {
-        want += x;
-    }
-    assert_eq!(ordered, Buffer::F32(vec![want]));
+    assert_eq!(bits32(&reduce_1d(ReduceOp::Sum, vec![-0.0f32; 40])), f32_bits(&[-0.0]));
+    // 2^24 then fifteen 1s: a sequential fold rounds every 1 away (ties to even), the
+    // language's order (partials p0 = 2^24, p1..p15 = 1) gives, by hand:
+    // w=8: p0 = 2^24 + 1 -> 2^24, p1..p7 = 2; w=4: p0 = 2^24 + 2, p1..p3 = 4;
+    // w=2: p0 = 2^24 + 6, p1 = 8; w=1: p0 = 2^24 + 14.
+    let mut xs = vec![16_777_216.0f32];
+    xs.extend([1.0f32; 15]);
+    assert_eq!(reduce_1d(ReduceOp::Sum, xs), Buffer::F32(vec![16_777_230.0]));
     assert_eq!(reduce_1d(ReduceOp::Sum, vec![i32::MAX, 1, 1]), Buffer::I32(vec![i32::MIN + 1]));
     assert_eq!(reduce_1d(ReduceOp::Sum, vec![200u8, 100]), Buffer::U8(vec![44]));
 }
