@@ -116,9 +116,16 @@ enum PtrOff {
 
 #[derive(Clone, Copy, Debug)]
 enum Loc {
+    /// A scalar, or a tile whose every element is this scalar (a splat).
     Scalar(Value),
     Tile(u32),
-    Ptr { buffer: u32, off: PtrOff },
+    Ptr {
+        buffer: u32,
+        off: PtrOff,
+    },
+    /// An elementwise op computed where its only user reads it, 16 bytes at a time
+    /// (fused: never stored as a tile unless a user needs a place).
+    Lazy(Inst),
 }
 
 fn args(v: &[Value]) -> Vec<BlockArg> {
@@ -152,6 +159,10 @@ pub(crate) struct Lower<'a, 'b> {
     uses: HashMap<IrValue, u32>,
     /// The body blocks of `for` loops.
     for_bodies: HashSet<IrBlock>,
+    /// The (last) instruction using each value, and its block.
+    user: HashMap<IrValue, (Inst, IrBlock)>,
+    /// The block of each instruction.
+    inst_block: HashMap<Inst, IrBlock>,
 }
 
 type Result<T> = std::result::Result<T, LowerError>;
@@ -231,6 +242,12 @@ impl<'a, 'b> Lower<'a, 'b> {
             checked,
             demand: Demand::new(f, &analyze_function(f)),
             uses: use_counts(f),
+            user: users(f),
+            inst_block: f
+                .blocks
+                .iter()
+                .flat_map(|(b, data)| data.insts.iter().map(move |&i| (i, b)))
+                .collect(),
             for_bodies: f
                 .insts
                 .iter()
@@ -386,9 +403,31 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
-    fn tile(&self, v: IrValue) -> Result<u32> {
+    /// The place of tile `v`. A splat or a fused value gets one here, filled or
+    /// computed at this point (not remembered: the point may be conditional).
+    fn tile(&mut self, v: IrValue) -> Result<u32> {
+        let ty = self.ty(v);
         match self.get(v)? {
             Loc::Tile(o) => Ok(o),
+            Loc::Scalar(x) if !ty.shape.is_empty() => {
+                let t = self.scalar_type(v)?;
+                let o = self.alloc(ty)?;
+                self.fill_tile(o, t, numel(&shape_of(ty)), x);
+                Ok(o)
+            }
+            Loc::Lazy(_) => {
+                let t = self.scalar_type(v)?;
+                let vt = vector_of(t).ok_or_else(|| self.internal("fused value type"))?;
+                let o = self.alloc(ty)?;
+                let l = self.loop_begin(numel(&shape_of(ty)) * u64::from(byte_size(t)) / 16);
+                let at = self.b.ins().ishl_imm_u(l.i, 4);
+                let x = self.vec_at(v, vt, at)?;
+                let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
+                let p = self.b.ins().iadd(p, at);
+                self.b.ins().store(self.flags, x, p, 0);
+                self.loop_end(l);
+                Ok(o)
+            }
             _ => Err(self.internal(format!("{v} is not a tile"))),
         }
     }
@@ -401,8 +440,63 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let t = self.scalar_type(v)?;
                 Ok(self.load_elem(o, t, idx))
             }
+            Loc::Lazy(inst) => {
+                let f = self.f;
+                let op = &f.insts[inst].op;
+                let operands = op.operands();
+                let mut xs = Vec::new();
+                for &x in &operands {
+                    xs.push(self.elem(x, idx)?);
+                }
+                let t = self.scalar_type(v)?;
+                self.elementwise(op, t, &operands, &xs)
+            }
             Loc::Ptr { .. } => Err(self.internal("a pointer used as data")),
         }
+    }
+
+    /// The 16 bytes of value `v` at byte offset `at` of its tile, as a `vt` vector:
+    /// loaded from a place, splatted from a scalar, or computed for a fused value.
+    fn vec_at(&mut self, v: IrValue, vt: types::Type, at: Value) -> Result<Value> {
+        match self.get(v)? {
+            Loc::Scalar(x) => Ok(self.b.ins().splat(vt, x)),
+            Loc::Tile(o) => {
+                let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
+                let p = self.b.ins().iadd(p, at);
+                Ok(self.b.ins().load(vt, MemFlagsData::new().with_notrap(), p, 0))
+            }
+            Loc::Lazy(inst) => {
+                let f = self.f;
+                let op = &f.insts[inst].op;
+                let mut xs = Vec::new();
+                for x in op.operands() {
+                    xs.push(self.vec_at(x, vt, at)?);
+                }
+                self.vector_op(op, &xs)
+            }
+            Loc::Ptr { .. } => Err(self.internal("a pointer used as data")),
+        }
+    }
+
+    /// Whether the elementwise result `v` of `inst` can be fused into its user: it is
+    /// computed 16 bytes at a time, and its only use is an elementwise op, a store or
+    /// a reduction in the same block, each of which reads it where it needs it.
+    fn fusible(&self, inst: Inst, v: IrValue) -> bool {
+        let Some(&(user, block)) = self.user.get(&v) else { return false };
+        if self.uses.get(&v) != Some(&1) || self.inst_block.get(&inst) != Some(&block) {
+            return false;
+        }
+        matches!(
+            self.f.insts[user].op,
+            Op::Unary { .. }
+                | Op::Binary { .. }
+                | Op::Cmp { .. }
+                | Op::Select { .. }
+                | Op::Cast { .. }
+                | Op::Fma { .. }
+                | Op::Store { .. }
+                | Op::Reduce { .. }
+        )
     }
 
     /// Copies tile `from` into the place `to` (same type).
@@ -541,14 +635,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let loc = match op {
             Op::Const { value } => {
                 let s = constant_scalar(*value, t).map_err(|m| self.internal(m))?;
-                let v = scalar::constant(&mut self.b, s);
-                if rank0 {
-                    Loc::Scalar(v)
-                } else {
-                    let o = self.alloc(ty)?;
-                    self.fill_tile(o, t, numel(&shape), v);
-                    Loc::Tile(o)
-                }
+                Loc::Scalar(scalar::constant(&mut self.b, s))
             }
             Op::ProgramId { axis } => {
                 let v = self.b.ins().load(types::I32, self.flags, self.pid, 4 * i32::from(*axis));
@@ -567,24 +654,11 @@ impl<'a, 'b> Lower<'a, 'b> {
                 self.loop_end(l);
                 Loc::Tile(o)
             }
-            Op::Splat { value } => {
-                let x = self.scalar(*value)?;
-                if rank0 {
-                    Loc::Scalar(x)
-                } else {
-                    let o = self.alloc(ty)?;
-                    self.fill_tile(o, t, numel(&shape), x);
-                    Loc::Tile(o)
-                }
-            }
+            Op::Splat { value } => Loc::Scalar(self.scalar(*value)?),
             Op::ExpandDims { arg, .. } | Op::Reshape { arg } => match self.get(*arg)? {
                 Loc::Tile(o) => Loc::Tile(o),
-                Loc::Scalar(x) if rank0 => Loc::Scalar(x),
-                Loc::Scalar(x) => {
-                    let o = self.alloc(ty)?;
-                    self.fill_tile(o, t, numel(&shape), x);
-                    Loc::Tile(o)
-                }
+                Loc::Scalar(x) => Loc::Scalar(x),
+                Loc::Lazy(_) => Loc::Tile(self.tile(*arg)?),
                 Loc::Ptr { .. } => return Err(self.internal("pointer reshape")),
             },
             Op::Broadcast { arg } => {
@@ -617,6 +691,10 @@ impl<'a, 'b> Lower<'a, 'b> {
                         operands.iter().map(|&v| self.scalar(v)).collect::<Result<_>>()?;
                     Loc::Scalar(self.elementwise(op, t, &operands, &xs)?)
                 } else if let Some(vt) = self.vector_type(op, t, &operands, numel(&shape)) {
+                    if self.fusible(inst, result) {
+                        self.loc.insert(result, Loc::Lazy(inst));
+                        return Ok(());
+                    }
                     // 16 bytes at a time: exact, these ops are IEEE / wrapping per lane.
                     let o = self.alloc(ty)?;
                     let chunks = numel(&shape) * u64::from(byte_size(t)) / 16;
@@ -624,15 +702,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                     let at = self.b.ins().ishl_imm_u(l.i, 4);
                     let mut xs = Vec::new();
                     for &v in &operands {
-                        xs.push(match self.get(v)? {
-                            Loc::Tile(src) => {
-                                let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(src));
-                                let p = self.b.ins().iadd(p, at);
-                                self.b.ins().load(vt, self.flags, p, 0)
-                            }
-                            Loc::Scalar(x) => self.b.ins().splat(vt, x),
-                            Loc::Ptr { .. } => return Err(self.internal("pointer data")),
-                        });
+                        xs.push(self.vec_at(v, vt, at)?);
                     }
                     let r = self.vector_op(op, &xs)?;
                     let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
@@ -762,7 +832,12 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// Writes `arg` broadcast to `shape` into place `o`.
     fn broadcast_into(&mut self, arg: IrValue, shape: &[u64], t: ScalarType, o: u32) -> Result<()> {
         let in_shape = shape_of(self.ty(arg));
-        match self.get(arg)? {
+        let loc = match self.get(arg)? {
+            Loc::Lazy(_) => Loc::Tile(self.tile(arg)?),
+            loc => loc,
+        };
+        match loc {
+            Loc::Lazy(_) => return Err(self.internal("a fused value was not materialized")),
             Loc::Scalar(x) => self.fill_tile(o, t, numel(shape), x),
             Loc::Tile(src) => {
                 let mut st = strides(&in_shape);
@@ -827,7 +902,6 @@ impl<'a, 'b> Lower<'a, 'b> {
         let in_shape = shape_of(self.ty(arg));
         let it = self.scalar_type(arg)?;
         let rt = ty.elem.scalar().unwrap_or(it);
-        let src = self.tile(arg)?;
         let ax = axis as usize;
         let outer: u64 = in_shape[..ax].iter().product();
         let len = in_shape[ax];
@@ -836,7 +910,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let o = self.alloc_shape(&out_shape, rt)?;
         let float = it.is_float();
         if op == ReduceOp::Sum && float && len > 0 {
-            self.float_sum(src, it, o, [outer, len, inner])?;
+            self.float_sum(arg, it, o, [outer, len, inner])?;
             return self.reduce_result(o, rt, ty);
         }
         let vector_extreme = matches!(op, ReduceOp::Max | ReduceOp::Min)
@@ -845,9 +919,10 @@ impl<'a, 'b> Lower<'a, 'b> {
             && (len * u64::from(byte_size(it))).is_multiple_of(16)
             && len > 0;
         if vector_extreme {
-            self.vector_extreme(op, src, it, o, [outer, len])?;
+            self.vector_extreme(op, arg, it, o, [outer, len])?;
             return self.reduce_result(o, rt, ty);
         }
+        let src = self.tile(arg)?;
         let acc_t = match op {
             ReduceOp::Sum => scalar::sum_acc_type(it),
             _ => it,
@@ -943,7 +1018,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// live in scratch, `[16][inner]`; for a contiguous lane (`inner == 1`) of f32 or
     /// f64 they are 64 bytes of registers (four f32x4 or eight f64x2 accumulators)
     /// over the lane's whole 16-element chunks, so each step adds 16 elements.
-    fn float_sum(&mut self, src: u32, it: ScalarType, o: u32, dims: [u64; 3]) -> Result<()> {
+    fn float_sum(&mut self, src: IrValue, it: ScalarType, o: u32, dims: [u64; 3]) -> Result<()> {
         let [outer, len, inner] = dims;
         let acc_t = scalar::sum_acc_type(it);
         let parts = SUM_PARTIALS as u64;
@@ -971,12 +1046,11 @@ impl<'a, 'b> Lower<'a, 'b> {
             self.b.switch_to_block(body);
             let k = self.b.ins().imul_imm_s(c, parts as i64);
             let k = self.b.ins().iadd(lane_base, k);
-            let at = self.elem_addr(src, it, k);
+            let at = self.b.ins().imul_imm_s(k, size as i64);
             let mut next = vec![];
-            // A lane starts 16-byte aligned only if `len` is a multiple of 16.
-            let lane_flags = MemFlagsData::new().with_notrap();
             for (q, &acc) in accs.iter().enumerate() {
-                let x = self.b.ins().load(vt, lane_flags, at, (16 * q) as i32);
+                let at = self.b.ins().iadd_imm_s(at, (16 * q) as i64);
+                let x = self.vec_at(src, vt, at)?;
                 next.push(self.b.ins().fadd(acc, x));
             }
             let c1 = self.b.ins().iadd_imm_s(c, 1);
@@ -998,7 +1072,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let pj = self.b.ins().imul_imm_s(j, inner as i64);
         let li = self.loop_begin(inner);
         let at = self.b.ins().iadd(row, li.i);
-        let x = self.load_elem(src, it, at);
+        let x = self.elem(src, at)?;
         let x = scalar::to_acc(&mut self.b, &self.h, it, x);
         let pi = self.b.ins().iadd(pj, li.i);
         let acc = self.load_elem(p, acc_t, pi);
@@ -1036,7 +1110,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn vector_extreme(
         &mut self,
         op: ReduceOp,
-        src: u32,
+        src: IrValue,
         it: ScalarType,
         o: u32,
         [outer, len]: [u64; 2],
@@ -1045,9 +1119,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         let lanes = 16 / size;
         let vt = clif_type(it).by(lanes as u32).ok_or_else(|| self.internal("vt"))?;
         let lo = self.loop_begin(outer);
-        let base = self.b.ins().imul_imm_s(lo.i, len as i64);
-        let at = self.elem_addr(src, it, base);
-        let first = self.b.ins().load(vt, self.flags, at, 0);
+        let at = self.b.ins().imul_imm_s(lo.i, (len * size) as i64);
+        let first = self.vec_at(src, vt, at)?;
         let vectors = len / lanes;
         let body = self.b.create_block();
         let exit = self.b.create_block();
@@ -1060,7 +1133,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.b.switch_to_block(body);
         let off = self.b.ins().ishl_imm_u(c, 4);
         let pa = self.b.ins().iadd(at, off);
-        let x = self.b.ins().load(vt, self.flags, pa, 0);
+        let x = self.vec_at(src, vt, pa)?;
         let next = match op {
             ReduceOp::Max => self.b.ins().fmax(acc, x),
             _ => self.b.ins().fmin(acc, x),
@@ -1700,14 +1773,24 @@ impl<'a, 'b> Lower<'a, 'b> {
         let mem = self.b.ins().iadd(row.buf_base, mem);
         let tile_base = self.b.ins().imul_imm_s(row.row_off, size);
         let bytes = self.b.ins().imul_imm_s(e_last, size);
-        let chunks = if row.tile.is_some() {
+        // A stored value of any kind (tile, splat, fused) is written 16 bytes at a time.
+        let stored = row.value.zip(vector_of(row.t));
+        let chunks = if row.tile.is_some() || stored.is_some() {
             self.b.ins().ushr_imm_u(bytes, 4)
         } else {
             self.b.ins().iconst(types::I64, 0)
         };
         // Buffer memory has no alignment guarantee.
         let unaligned = MemFlagsData::new().with_notrap();
-        if let Some(o) = row.tile {
+        if let Some((v, vt)) = stored {
+            let l = self.dyn_loop_begin(chunks);
+            let off = self.b.ins().ishl_imm_u(l.i, 4);
+            let m = self.b.ins().iadd(mem, off);
+            let at = self.b.ins().iadd(tile_base, off);
+            let x = self.vec_at(v, vt, at)?;
+            self.b.ins().store(unaligned, x, m, 0);
+            self.loop_end(l);
+        } else if let Some(o) = row.tile {
             let tile_ptr = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
             let tile_ptr = self.b.ins().iadd(tile_ptr, tile_base);
             // 16-byte chunks.
@@ -1715,13 +1798,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             let off = self.b.ins().ishl_imm_u(l.i, 4);
             let m = self.b.ins().iadd(mem, off);
             let tp = self.b.ins().iadd(tile_ptr, off);
-            if row.value.is_none() {
-                let v = self.b.ins().load(types::I8X16, unaligned, m, 0);
-                self.b.ins().store(unaligned, v, tp, 0);
-            } else {
-                let v = self.b.ins().load(types::I8X16, unaligned, tp, 0);
-                self.b.ins().store(unaligned, v, m, 0);
-            }
+            let v = self.b.ins().load(types::I8X16, unaligned, m, 0);
+            self.b.ins().store(unaligned, v, tp, 0);
             self.loop_end(l);
         }
         // The tail of the live lanes, element by element.
@@ -2216,4 +2294,22 @@ fn use_counts(f: &Function) -> HashMap<IrValue, u32> {
         data.op.for_each_operand(|v| *uses.entry(v).or_insert(0) += 1);
     }
     uses
+}
+
+/// The (last) instruction using each value and its block.
+fn users(f: &Function) -> HashMap<IrValue, (Inst, IrBlock)> {
+    let mut out = HashMap::new();
+    for (b, data) in f.blocks.iter() {
+        for &i in &data.insts {
+            f.insts[i].op.for_each_operand(|v| {
+                out.insert(v, (i, b));
+            });
+        }
+    }
+    out
+}
+
+/// The 16-byte vector type of elements of type `t`.
+fn vector_of(t: ScalarType) -> Option<types::Type> {
+    clif_type(t).by(16 / byte_size(t))
 }

@@ -762,15 +762,24 @@ impl ReduceKernels {
         let column = |k| lane_column(data, len, k);
         match op {
             ReduceOp::Sum => {
-                let (mut acc, start) = if from_identity {
-                    (self.identity.run(&[&column(0)]), 0)
-                } else {
-                    (self.to_acc.run(&[&column(0)]), 1)
-                };
-                for k in start..len {
-                    acc = self.sum.run(&[&acc, &self.to_acc.run(&[&column(k)])]);
+                // The language's order: element k into partial k % 16 (starting from
+                // the identity, or from the element itself), then halving.
+                let mut partial: Vec<Column> =
+                    (0..16).map(|_| self.identity.run(&[&column(0)])).collect();
+                for k in 0..len {
+                    let x = self.to_acc.run(&[&column(k)]);
+                    partial[k % 16] = if !from_identity && k < 16 {
+                        x
+                    } else {
+                        self.sum.run(&[&partial[k % 16], &x])
+                    };
                 }
-                self.from_acc.run(&[&acc])
+                for w in [8, 4, 2, 1] {
+                    for j in 0..w {
+                        partial[j] = self.sum.run(&[&partial[j], &partial[j + w]]);
+                    }
+                }
+                self.from_acc.run(&[&partial[0]])
             }
             ReduceOp::Max | ReduceOp::Min => {
                 let step = if op == ReduceOp::Max { &self.max } else { &self.min };
@@ -801,7 +810,7 @@ fn reduction_steps_match_the_interpreter_at(opt_level: &str) {
     let (mut jit, mut rng, mut compared) = (Jit::new(opt_level), Rng(9), 0);
     for t in ScalarType::ALL {
         let kernels = ReduceKernels::new(&mut jit, t);
-        for len in [1usize, 2, 7] {
+        for len in [1usize, 2, 7, 37] {
             let rows = 300;
             let data = lanes(t, rows, len, &mut rng);
             let input_type = tile(t, &[rows as u32, len as u32]);
