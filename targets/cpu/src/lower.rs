@@ -155,14 +155,17 @@ pub(crate) struct Lower<'a, 'b> {
     checked: bool,
     /// Strided accesses and the values the code must materialize.
     demand: Demand,
-    /// How many operands name each value (over every instruction).
+    /// How many operands the generated code reads each value through (see
+    /// [`data_users`]).
     uses: HashMap<IrValue, u32>,
     /// The body blocks of `for` loops.
     for_bodies: HashSet<IrBlock>,
-    /// The (last) instruction using each value, and its block.
+    /// The (last) instruction reading each value, and its block (see [`data_users`]).
     user: HashMap<IrValue, (Inst, IrBlock)>,
     /// The block of each instruction.
     inst_block: HashMap<Inst, IrBlock>,
+    /// Splatted scalars hoisted before the current vector loop.
+    splats: HashMap<(Value, types::Type), u32>,
 }
 
 type Result<T> = std::result::Result<T, LowerError>;
@@ -226,6 +229,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let p = b.block_params(entry).to_vec();
+        let demand = Demand::new(f, &analyze_function(f));
+        let users = data_users(f, &demand);
         Lower {
             f,
             b,
@@ -240,9 +245,10 @@ impl<'a, 'b> Lower<'a, 'b> {
             flags: MemFlagsData::trusted(),
             config,
             checked,
-            demand: Demand::new(f, &analyze_function(f)),
-            uses: use_counts(f),
-            user: users(f),
+            demand,
+            uses: users.iter().map(|(&v, u)| (v, u.len() as u32)).collect(),
+            user: users.iter().filter_map(|(&v, u)| Some((v, *u.last()?))).collect(),
+            splats: HashMap::new(),
             inst_block: f
                 .blocks
                 .iter()
@@ -419,6 +425,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let t = self.scalar_type(v)?;
                 let vt = vector_of(t).ok_or_else(|| self.internal("fused value type"))?;
                 let o = self.alloc(ty)?;
+                self.hoist_splats(v, vt)?;
                 let l = self.loop_begin(numel(&shape_of(ty)) * u64::from(byte_size(t)) / 16);
                 let at = self.b.ins().ishl_imm_u(l.i, 4);
                 let x = self.vec_at(v, vt, at)?;
@@ -426,6 +433,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let p = self.b.ins().iadd(p, at);
                 self.b.ins().store(self.flags, x, p, 0);
                 self.loop_end(l);
+                self.drop_splats();
                 Ok(o)
             }
             _ => Err(self.internal(format!("{v} is not a tile"))),
@@ -459,23 +467,127 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// loaded from a place, splatted from a scalar, or computed for a fused value.
     fn vec_at(&mut self, v: IrValue, vt: types::Type, at: Value) -> Result<Value> {
         match self.get(v)? {
-            Loc::Scalar(x) => Ok(self.b.ins().splat(vt, x)),
+            Loc::Scalar(x) => match self.splats.get(&(x, vt)) {
+                Some(&slot) => {
+                    let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(slot));
+                    Ok(self.b.ins().load(vt, self.flags, p, 0))
+                }
+                None => Ok(self.b.ins().splat(vt, x)),
+            },
             Loc::Tile(o) => {
                 let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
                 let p = self.b.ins().iadd(p, at);
                 Ok(self.b.ins().load(vt, MemFlagsData::new().with_notrap(), p, 0))
             }
-            Loc::Lazy(inst) => {
-                let f = self.f;
-                let op = &f.insts[inst].op;
+            Loc::Lazy(inst) => self.vec_op_at(inst, vt, at),
+            Loc::Ptr { .. } => Err(self.internal("a pointer used as data")),
+        }
+    }
+
+    /// The 16 bytes at byte offset `at` of the elementwise result of `inst`, computed
+    /// as a `vt` vector from its operands' vectors. A comparison gives its lane masks
+    /// (as `vt`) and a select with such a mask is a `bitselect`.
+    fn vec_op_at(&mut self, inst: Inst, vt: types::Type, at: Value) -> Result<Value> {
+        let f = self.f;
+        let op = &f.insts[inst].op;
+        match *op {
+            Op::Cmp { pred, lhs, rhs } => {
+                let ot = self.scalar_type(lhs)?;
+                let ovt = vector_of(ot).ok_or_else(|| self.internal("compared type"))?;
+                let (x, y) = (self.vec_at(lhs, ovt, at)?, self.vec_at(rhs, ovt, at)?);
+                let m = scalar::cmp(&mut self.b, pred, ot, x, y);
+                let mt = self.b.func.dfg.value_type(m);
+                Ok(if mt == vt { m } else { self.b.ins().bitcast(vt, MemFlagsData::new(), m) })
+            }
+            Op::Select { cond, on_true, on_false } => {
+                let m = self.vec_at(cond, vt, at)?;
+                let x = self.vec_at(on_true, vt, at)?;
+                let y = self.vec_at(on_false, vt, at)?;
+                Ok(self.b.ins().bitselect(m, x, y))
+            }
+            _ => {
                 let mut xs = Vec::new();
                 for x in op.operands() {
                     xs.push(self.vec_at(x, vt, at)?);
                 }
                 self.vector_op(op, &xs)
             }
-            Loc::Ptr { .. } => Err(self.internal("a pointer used as data")),
         }
+    }
+
+    /// Splats, here (before a vector loop), every scalar that [`Lower::vec_at`] of `v`
+    /// as `vt` will read, into a 16-byte scratch slot the loop loads (until
+    /// [`Lower::drop_splats`]). Through memory on purpose: Cranelift's elaboration
+    /// would otherwise place the splat, and the scalar arithmetic behind it (divides,
+    /// square roots), at its use inside the loop.
+    fn hoist_splats(&mut self, v: IrValue, vt: types::Type) -> Result<()> {
+        match self.get(v)? {
+            Loc::Scalar(x) => {
+                if !self.splats.contains_key(&(x, vt)) {
+                    let s = self.b.ins().splat(vt, x);
+                    let slot = self.alloc_shape(&[16], ScalarType::U8)?;
+                    let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(slot));
+                    self.b.ins().store(self.flags, s, p, 0);
+                    self.splats.insert((x, vt), slot);
+                }
+                Ok(())
+            }
+            Loc::Lazy(inst) => self.hoist_op_splats(inst, vt),
+            Loc::Tile(_) | Loc::Ptr { .. } => Ok(()),
+        }
+    }
+
+    /// [`Lower::hoist_splats`] for the operands of the elementwise `inst`.
+    fn hoist_op_splats(&mut self, inst: Inst, vt: types::Type) -> Result<()> {
+        let f = self.f;
+        let op = &f.insts[inst].op;
+        if let Op::Cmp { lhs, rhs, .. } = *op {
+            let ot = self.scalar_type(lhs)?;
+            let ovt = vector_of(ot).ok_or_else(|| self.internal("compared type"))?;
+            self.hoist_splats(lhs, ovt)?;
+            return self.hoist_splats(rhs, ovt);
+        }
+        for x in op.operands() {
+            self.hoist_splats(x, vt)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the hoisted splats (they do not dominate code after their loop).
+    fn drop_splats(&mut self) {
+        self.splats.clear();
+    }
+
+    /// The vector type for a `select` whose condition is a fused comparison (its
+    /// lanes are then masks as wide as the selected values).
+    fn select_vector_type(&self, op: &Op, t: ScalarType, n: u64) -> Option<types::Type> {
+        let Op::Select { cond, .. } = op else { return None };
+        let Some(Loc::Lazy(ci)) = self.loc.get(cond) else { return None };
+        if !matches!(self.f.insts[*ci].op, Op::Cmp { .. }) {
+            return None;
+        }
+        let vt = vector_of(t)?;
+        (n * u64::from(byte_size(t))).is_multiple_of(16).then_some(vt)
+    }
+
+    /// Whether comparison `inst` (result `v`) fuses into its only user, a `select` in
+    /// the same block of values as wide as the compared ones (4 or 8 bytes, not
+    /// halves), which then runs as a vector `bitselect`.
+    fn fusible_cmp(&self, inst: Inst, v: IrValue) -> bool {
+        let Op::Cmp { lhs, .. } = self.f.insts[inst].op else { return false };
+        let Some(&(user, _)) = self.user.get(&v) else { return false };
+        let Op::Select { cond, .. } = self.f.insts[user].op else { return false };
+        let Some(&sel) = self.f.insts[user].results.first() else { return false };
+        let (Some(ot), Some(st)) = (self.ty(lhs).elem.scalar(), self.ty(sel).elem.scalar()) else {
+            return false;
+        };
+        let wide = |t: ScalarType| byte_size(t) >= 4 && !matches!(t, ScalarType::Bool);
+        let n = numel(&shape_of(self.ty(sel)));
+        cond == v
+            && self.fusible(inst, v)
+            && wide(ot)
+            && byte_size(ot) == byte_size(st)
+            && (n * u64::from(byte_size(st))).is_multiple_of(16)
     }
 
     /// Whether the elementwise result `v` of `inst` can be fused into its user: it is
@@ -645,6 +757,29 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let v = self.b.ins().load(types::I32, self.flags, self.grid, 4 * i32::from(*axis));
                 Loc::Scalar(v)
             }
+            Op::Arange { start, .. } if t == ScalarType::I32 && numel(&shape).is_multiple_of(4) => {
+                // Four lanes at a time: start + 4i + [0, 1, 2, 3].
+                let o = self.alloc(ty)?;
+                let lanes = [0u32, 1, 2, 3].map(|k| (*start as i32).wrapping_add(k as i32));
+                let mut first = self.b.ins().iconst(types::I32, i64::from(lanes[0]));
+                first = self.b.ins().splat(types::I32X4, first);
+                for (k, &x) in lanes.iter().enumerate().skip(1) {
+                    let x = self.b.ins().iconst(types::I32, i64::from(x));
+                    first = self.b.ins().insertlane(first, x, k as u8);
+                }
+                let four = self.b.ins().iconst(types::I32, 4);
+                let four = self.b.ins().splat(types::I32X4, four);
+                let l = self.loop_begin(numel(&shape) / 4);
+                let i = self.b.ins().ireduce(types::I32, l.i);
+                let i = self.b.ins().splat(types::I32X4, i);
+                let v = self.b.ins().imul(i, four);
+                let v = self.b.ins().iadd(v, first);
+                let p = self.b.ins().ishl_imm_u(l.i, 4);
+                let p = self.b.ins().iadd(self.scratch, p);
+                self.b.ins().store(self.flags, v, p, o as i32);
+                self.loop_end(l);
+                Loc::Tile(o)
+            }
             Op::Arange { start, .. } => {
                 let o = self.alloc(ty)?;
                 let l = self.loop_begin(numel(&shape));
@@ -690,25 +825,40 @@ impl<'a, 'b> Lower<'a, 'b> {
                     let xs: Vec<Value> =
                         operands.iter().map(|&v| self.scalar(v)).collect::<Result<_>>()?;
                     Loc::Scalar(self.elementwise(op, t, &operands, &xs)?)
-                } else if let Some(vt) = self.vector_type(op, t, &operands, numel(&shape)) {
+                } else if matches!(op, Op::Cmp { .. }) && self.fusible_cmp(inst, result) {
+                    Loc::Lazy(inst)
+                } else if let Some(vt) = self
+                    .vector_type(op, t, &operands, numel(&shape))
+                    .or_else(|| self.select_vector_type(op, t, numel(&shape)))
+                {
                     if self.fusible(inst, result) {
                         self.loc.insert(result, Loc::Lazy(inst));
                         return Ok(());
                     }
                     // 16 bytes at a time: exact, these ops are IEEE / wrapping per lane.
-                    let o = self.alloc(ty)?;
+                    // A loop-carried operand used only here (an accumulator) is
+                    // overwritten in place: each chunk is read before it is written.
+                    let carried = operands.iter().find_map(|&v| {
+                        if self.ty(v) == ty {
+                            self.in_place(v)
+                        } else {
+                            None
+                        }
+                    });
+                    let o = match carried {
+                        Some(o) => o,
+                        None => self.alloc(ty)?,
+                    };
                     let chunks = numel(&shape) * u64::from(byte_size(t)) / 16;
+                    self.hoist_op_splats(inst, vt)?;
                     let l = self.loop_begin(chunks);
                     let at = self.b.ins().ishl_imm_u(l.i, 4);
-                    let mut xs = Vec::new();
-                    for &v in &operands {
-                        xs.push(self.vec_at(v, vt, at)?);
-                    }
-                    let r = self.vector_op(op, &xs)?;
+                    let r = self.vec_op_at(inst, vt, at)?;
                     let p = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
                     let p = self.b.ins().iadd(p, at);
                     self.b.ins().store(self.flags, r, p, 0);
                     self.loop_end(l);
+                    self.drop_splats();
                     Loc::Tile(o)
                 } else {
                     let o = self.alloc(ty)?;
@@ -1040,6 +1190,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             let accs: Vec<Value> = (0..nv).map(|_| self.b.append_block_param(body, vt)).collect();
             let outs: Vec<Value> = (0..nv).map(|_| self.b.append_block_param(exit, vt)).collect();
             let zero = self.b.ins().iconst(types::I64, 0);
+            self.hoist_splats(src, vt)?;
             let mut first = vec![zero];
             first.extend(std::iter::repeat_n(id, nv));
             self.b.ins().jump(body, &args(&first));
@@ -1059,6 +1210,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             back.extend(&next);
             self.b.ins().brif(more, body, &args(&back), exit, &args(&next));
             self.b.switch_to_block(exit);
+            self.drop_splats();
             let pp = self.b.ins().iadd_imm_s(self.scratch, i64::from(p));
             for (q, &v) in outs.iter().enumerate() {
                 self.b.ins().store(self.flags, v, pp, (16 * q) as i32);
@@ -1120,6 +1272,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let vt = clif_type(it).by(lanes as u32).ok_or_else(|| self.internal("vt"))?;
         let lo = self.loop_begin(outer);
         let at = self.b.ins().imul_imm_s(lo.i, (len * size) as i64);
+        self.hoist_splats(src, vt)?;
         let first = self.vec_at(src, vt, at)?;
         let vectors = len / lanes;
         let body = self.b.create_block();
@@ -1142,6 +1295,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let more = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, c1, vectors as i64);
         self.b.ins().brif(more, body, &args(&[c1, next]), exit, &args(&[next]));
         self.b.switch_to_block(exit);
+        self.drop_splats();
         let mut r = self.b.ins().extractlane(out, 0);
         for lane in 1..lanes {
             let x = self.b.ins().extractlane(out, lane as u8);
@@ -1783,6 +1937,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         // Buffer memory has no alignment guarantee.
         let unaligned = MemFlagsData::new().with_notrap();
         if let Some((v, vt)) = stored {
+            self.hoist_splats(v, vt)?;
             let l = self.dyn_loop_begin(chunks);
             let off = self.b.ins().ishl_imm_u(l.i, 4);
             let m = self.b.ins().iadd(mem, off);
@@ -1790,6 +1945,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             let x = self.vec_at(v, vt, at)?;
             self.b.ins().store(unaligned, x, m, 0);
             self.loop_end(l);
+            self.drop_splats();
         } else if let Some(o) = row.tile {
             let tile_ptr = self.b.ins().iadd_imm_s(self.scratch, i64::from(o));
             let tile_ptr = self.b.ins().iadd(tile_ptr, tile_base);
@@ -2287,22 +2443,30 @@ impl IndexU32 for Inst {
     }
 }
 
-/// How many operands name each value, over every instruction of `f`.
-fn use_counts(f: &Function) -> HashMap<IrValue, u32> {
-    let mut uses = HashMap::new();
-    for (_, data) in f.insts.iter() {
-        data.op.for_each_operand(|v| *uses.entry(v).or_insert(0) += 1);
-    }
-    uses
-}
-
-/// The (last) instruction using each value and its block.
-fn users(f: &Function) -> HashMap<IrValue, (Inst, IrBlock)> {
-    let mut out = HashMap::new();
+/// The instructions (and their blocks) whose generated code reads each value: every
+/// operand of a side-effecting or demanded instruction, except a mask that a strided
+/// access turns into extents (never read as data). Pure instructions that no target
+/// code needs (addresses only strided accesses use) read nothing.
+fn data_users(f: &Function, demand: &Demand) -> HashMap<IrValue, Vec<(Inst, IrBlock)>> {
+    let mut out: HashMap<IrValue, Vec<(Inst, IrBlock)>> = HashMap::new();
     for (b, data) in f.blocks.iter() {
         for &i in &data.insts {
-            f.insts[i].op.for_each_operand(|v| {
-                out.insert(v, (i, b));
+            let inst = &f.insts[i];
+            let pure_unused = !inst.results.is_empty()
+                && inst.op.is_pure()
+                && inst.results.iter().all(|r| !demand.demanded.contains(r));
+            if pure_unused {
+                continue;
+            }
+            let skipped = demand
+                .plans
+                .get(&i)
+                .filter(|p| !matches!(p.mask, MaskPlan::Tile(_)))
+                .and_then(|p| p.mask_value);
+            inst.op.for_each_operand(|v| {
+                if Some(v) != skipped {
+                    out.entry(v).or_default().push((i, b));
+                }
             });
         }
     }
