@@ -3,7 +3,9 @@
 //! `tests/kernels/err/` (each must produce at least one error), and `pegrid`: the PE
 //! assembly of every corpus kernel compiled at -O2 for the `tiny` machine, headed by its
 //! local-memory footprint (the printed assembly and the `.peo` encoding must both round
-//! trip). Snapshots live in
+//! trip); and `clif`: the Cranelift IR the CPU target lowers every corpus kernel to at
+//! -O2 (checked, before Cranelift's own optimizations; lowering twice must give the same
+//! text). Snapshots live in
 //! `tests/snapshots/` and are reviewed before they are accepted.
 
 use std::path::Path;
@@ -69,6 +71,25 @@ fn opt() {
         let reparsed = ir::parse_module(&printed).expect("optimized IR parses");
         assert_eq!(ir::print_module(&reparsed), printed, "{}: round trip", path.display());
         insta::assert_snapshot!(printed);
+    });
+}
+
+#[test]
+fn clif() {
+    insta::glob!("kernels/ok/*.tsr", |path| {
+        let text = read(path);
+        let mut module = frontend::compile(&text, &CompileOptions::default()).expect("compiles");
+        let options = PipelineOptions::for_level(OptLevel::O2);
+        optimize_module(&mut module, &options, &DefaultCostModel).expect("optimizes");
+        let mut out = String::new();
+        for kernel in module.kernels() {
+            let listing = tessera_cpu::listing(kernel, tessera_cpu::Listing::Clif)
+                .unwrap_or_else(|e| panic!("{}: {e}", kernel.name));
+            let again = tessera_cpu::listing(kernel, tessera_cpu::Listing::Clif).expect("lowers");
+            assert_eq!(listing, again, "{}: the lowering is deterministic", kernel.name);
+            out.push_str(&format!("; ===== {} =====\n{listing}\n", kernel.name));
+        }
+        insta::assert_snapshot!(out);
     });
 }
 

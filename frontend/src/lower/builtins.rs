@@ -220,7 +220,7 @@ impl FnLower<'_> {
         let (x, axis) = match axis {
             Some(axis) => (x, self.const_int(Some(axis)) as u32),
             None => {
-                // Reducing everything: flatten first, so sums run in index order and
+                // Reducing everything: flatten first, so sums follow the row-major order and
                 // arg* give the flat index.
                 let from = self.ty(x);
                 let flat = from.with_shape(vec![from.shape.iter().product()]);
