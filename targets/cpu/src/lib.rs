@@ -8,10 +8,15 @@
 //! (JIT and launch). Not yet: SIMD vectorization, the `dot` micro-kernel, vectorized
 //! math functions, objects with C headers, the JIT cache and the `tessera` API.
 
+pub mod cabi;
+mod codegen;
+mod header;
 pub mod kernel;
 pub mod lower;
+pub mod object;
 pub mod runtime;
 pub mod scalar;
 pub mod types;
 
 pub use kernel::{listing, CompileError, CpuKernel, LaunchError, LaunchOptions, Listing, RawArg};
+pub use object::{compile_object, ObjectArtifact, ObjectKernel, ObjectOptions};
