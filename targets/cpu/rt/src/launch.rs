@@ -310,7 +310,7 @@ mod tests {
         scratch: *mut u8,
         _record: *mut InstanceRecord,
     ) -> i32 {
-        if scratch as usize % 16 != 0 {
+        if !(scratch as usize).is_multiple_of(16) {
             return 99;
         }
         // SAFETY: the tests launch with at least 64 bytes of scratch.
