@@ -195,3 +195,38 @@ fn include_guard(header_name: &str) -> String {
         .collect();
     format!("TESSERA_{name}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_wrap_at_the_width_and_keep_indentation() {
+        let text = "word ".repeat(30);
+        let wrapped = wrap(&text, " * ", " *   ");
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines.iter().all(|line| line.len() <= WIDTH), "{wrapped}");
+        assert!(lines[0].starts_with(" * word") && lines[1].starts_with(" *   word"));
+        assert_eq!(wrap("    cc main.c", " * ", " * "), " *     cc main.c\n");
+    }
+
+    #[test]
+    fn include_guards_are_identifiers() {
+        assert_eq!(include_guard("softmax.h"), "TESSERA_SOFTMAX_H");
+        assert_eq!(include_guard("my-kernels.v2.h"), "TESSERA_MY_KERNELS_V2_H");
+    }
+
+    #[test]
+    fn the_grid_note_names_the_axes_read() {
+        let note = |source: &str| {
+            let options = tessera_frontend::CompileOptions::default();
+            let module = tessera_frontend::compile(source, &options).unwrap();
+            let kernel = module.kernels().next().unwrap();
+            grid_note(kernel)
+        };
+        let none = note("kernel k(x: *i32) { store(x, 1); }");
+        assert!(none.contains("reads no program id"), "{none}");
+        let some = note("kernel k(x: *i32) { store(x + program_id(0) + num_programs(2), 1); }");
+        assert!(some.contains("along grid_x and grid_z only; grid_y repeats"), "{some}");
+    }
+}

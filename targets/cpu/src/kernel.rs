@@ -1,6 +1,6 @@
 //! JIT compilation of one specialized kernel ([`CpuKernel::compile`]) and its checked,
 //! parallel launch ([`CpuKernel::launch`]) through the runtime's grid launcher
-//! ([`tessera_rt::launch`]: the grid's program instances in chunks over OS threads, each
+//! ([`tessera_rt::launch()`]: the grid's program instances in chunks over OS threads, each
 //! thread with its own tile scratch, the lowest-numbered failure reported).
 
 use cranelift_jit::{JITBuilder, JITModule};

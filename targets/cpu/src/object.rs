@@ -3,7 +3,7 @@
 //!
 //! For each kernel the object holds:
 //! - its program-instance function (local), lowered by the same
-//!   [`crate::codegen::define_instance`] as the JIT's, position-independent;
+//!   `codegen::define_instance` as the JIT's, position-independent;
 //! - a local read-only table of (line, column) pairs indexed by IR instruction, so a
 //!   failure names its source location;
 //! - an exported function named after the kernel, generated in CLIF with the C signature

@@ -6,7 +6,7 @@
 //! - [`helpers`]: the arithmetic helpers generated code calls (math functions, half
 //!   conversions, `fmod`, half `fma`), computed with the reference interpreter's own
 //!   functions so results are the interpreter's bit for bit;
-//! - [`launch`]: the grid launcher — every program instance over OS threads, each with
+//! - [`mod@launch`]: the grid launcher — every program instance over OS threads, each with
 //!   its own scratch arena, reporting the lowest-numbered failing instance;
 //! - [`abi`]: the types and status codes of that C ABI, and their C declarations for
 //!   generated headers.
