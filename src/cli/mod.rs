@@ -33,6 +33,7 @@ Examples:
   tessera sim tests/kernels/ok/vector_add.tsr --kernel vector_add --grid 4 --machine tiny \\
       --arg rand:1000 --arg rand:1000:1 --arg zeros:1000 --arg 1000
   tessera build --target pegrid tests/kernels/ok/softmax.tsr -o softmax.peo
+  tessera build --target cpu tests/kernels/ok/softmax.tsr -D BLOCK=128 -o softmax.o
   tessera explain E0101")]
 pub struct Cli {
     #[command(subcommand)]

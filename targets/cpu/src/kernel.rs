@@ -1,20 +1,37 @@
 //! JIT compilation of one specialized kernel ([`CpuKernel::compile`]) and its checked,
-//! parallel launch ([`CpuKernel::launch`]): the grid's program instances are split
-//! into chunks run on a rayon thread pool, each thread with its own tile scratch.
+//! parallel launch ([`CpuKernel::launch`]) through the runtime's grid launcher
+//! ([`tessera_rt::launch()`]: the grid's program instances in chunks over OS threads, each
+//! thread with its own tile scratch, the lowest-numbered failure reported).
 
-use std::sync::Mutex;
-
-use cranelift_codegen::ir::UserFuncName;
-use cranelift_codegen::settings::{self, Configurable};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{default_libcall_names, Linkage, Module};
-use rayon::prelude::*;
+use cranelift_module::{default_libcall_names, Linkage};
 use tessera_ir::interp::{Buffer, KernelArg, Scalar};
 use tessera_ir::{ElemType, Function, Inst, ScalarType};
+use tessera_rt::{InstanceFn, InstanceRecord, LaunchFailure, FLAG_CHECK_ASSERTS};
 
-use crate::lower::{instance_signature, ErrorCode, ErrorRecord, Lower, LowerError};
+pub use crate::codegen::isa_flags;
+use crate::codegen::{cranelift, define_instance, host_isa, Keep, Placement};
+use crate::lower::{ErrorCode, ErrorRecord, LowerError};
 use crate::runtime;
+
+// The generated code writes a `lower::ErrorRecord` where the runtime reads an
+// `InstanceRecord`, and returns `ErrorCode`s the runtime passes on as `Status` codes:
+// the two crates must agree on both.
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    assert!(size_of::<ErrorRecord>() == size_of::<InstanceRecord>());
+    assert!(offset_of!(ErrorRecord, code) == offset_of!(InstanceRecord, code));
+    assert!(offset_of!(ErrorRecord, inst) == offset_of!(InstanceRecord, inst));
+    assert!(offset_of!(ErrorRecord, buffer) == offset_of!(InstanceRecord, buffer));
+    assert!(offset_of!(ErrorRecord, flags) == offset_of!(InstanceRecord, flags));
+    assert!(offset_of!(ErrorRecord, index) == offset_of!(InstanceRecord, index));
+    use tessera_rt::Status;
+    assert!(ErrorCode::LoadOutOfBounds as i32 == Status::LoadOutOfBounds as i32);
+    assert!(ErrorCode::StoreOutOfBounds as i32 == Status::StoreOutOfBounds as i32);
+    assert!(ErrorCode::AtomicOutOfBounds as i32 == Status::AtomicOutOfBounds as i32);
+    assert!(ErrorCode::AssertFailed as i32 == Status::AssertFailed as i32);
+    assert!(ErrorCode::BadStep as i32 == Status::BadStep as i32);
+};
 
 /// Why a kernel could not be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +40,9 @@ pub enum CompileError {
     Lower(#[from] LowerError),
     #[error("Cranelift: {0}")]
     Cranelift(String),
+    /// A kernel that cannot be given a C function (objects only).
+    #[error("kernel `{kernel}`: {message}")]
+    CAbi { kernel: String, message: String },
 }
 
 /// Why a launch failed.
@@ -54,6 +74,10 @@ pub enum LaunchError {
     AssertFailed { kernel: String, line: u32, col: u32, program: [u32; 3] },
     #[error("kernel `{kernel}`, line {line}:{col}: `for` step {step} is not positive in program {program:?}")]
     BadStep { kernel: String, line: u32, col: u32, step: i64, program: [u32; 3] },
+    #[error("kernel `{kernel}`: no worker thread could allocate {bytes} bytes of scratch")]
+    OutOfMemory { kernel: String, bytes: usize },
+    #[error("kernel `{kernel}`: internal error in the launcher")]
+    Internal { kernel: String },
 }
 
 /// How to launch.
@@ -79,9 +103,6 @@ pub enum RawArg {
     Scalar(Scalar),
 }
 
-type InstanceFn =
-    unsafe extern "C" fn(*const u64, *const u32, *const u32, *mut u8, *mut ErrorRecord) -> i32;
-
 /// A kernel compiled to machine code for this host.
 pub struct CpuKernel {
     func: Function,
@@ -104,11 +125,6 @@ impl std::fmt::Debug for CpuKernel {
     }
 }
 
-/// The Cranelift settings: `opt_level=speed` and the host's ISA features.
-pub fn isa_flags() -> Vec<(&'static str, &'static str)> {
-    vec![("opt_level", "speed")]
-}
-
 impl CpuKernel {
     /// Compiles one kernel function (verified, helpers inlined), with bounds checks.
     pub fn compile(func: &Function) -> Result<CpuKernel, CompileError> {
@@ -119,7 +135,7 @@ impl CpuKernel {
     /// bounds-checked (an unchecked kernel can only be launched with
     /// [`CpuKernel::launch_raw_unchecked`]).
     pub fn compile_with(func: &Function, checked: bool) -> Result<CpuKernel, CompileError> {
-        let built = build(func, checked, false)?;
+        let built = build(func, checked, Keep::default())?;
         let Built { module, id, scratch_bytes, .. } = built;
         let code = module.get_finalized_function(id);
         // SAFETY: `code` was compiled from `instance_signature`, which is this type.
@@ -232,78 +248,34 @@ impl CpuKernel {
                 (RawArg::Scalar(s), _) => return Err(mismatch(format!("a {} scalar", s.dtype()))),
             }
         }
-        let [gx, gy, gz] = options.grid;
-        let total = u64::from(gx) * u64::from(gy) * u64::from(gz);
-        let first_error: Mutex<Option<(u64, ErrorRecord)>> = Mutex::new(None);
-        let flags = u32::from(options.check_asserts);
-        let slots_addr = slots.as_ptr() as usize;
-        let grid = options.grid;
-        let run_range = |range: std::ops::Range<u64>, scratch: &mut Vec<u128>| {
-            let mut err = ErrorRecord { flags, ..ErrorRecord::default() };
-            for linear in range {
-                let pid = [
-                    (linear % u64::from(gx)) as u32,
-                    ((linear / u64::from(gx)) % u64::from(gy)) as u32,
-                    (linear / (u64::from(gx) * u64::from(gy))) as u32,
-                ];
-                // SAFETY: the arguments were checked against the kernel's parameters;
-                // every buffer access of the generated code is bounds-checked against the
-                // lengths in `slots`; `scratch` holds `scratch_bytes` bytes, 16-aligned.
-                let code = unsafe {
-                    (self.entry)(
-                        slots_addr as *const u64,
-                        grid.as_ptr(),
-                        pid.as_ptr(),
-                        scratch.as_mut_ptr().cast::<u8>(),
-                        &mut err,
-                    )
-                };
-                if code != 0 {
-                    let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                    if slot.is_none_or(|(l, _)| linear < l) {
-                        *slot = Some((linear, err));
-                    }
-                    return;
-                }
-            }
+        let launch = tessera_rt::Launch {
+            instance: self.entry,
+            args: slots.as_ptr(),
+            grid: options.grid,
+            threads: options.threads,
+            scratch_bytes: self.scratch_bytes,
+            flags: if options.check_asserts { FLAG_CHECK_ASSERTS } else { 0 },
         };
-        let words = self.scratch_bytes.div_ceil(16).max(1);
-        let threads = if options.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            options.threads
-        };
-        if threads <= 1 || total <= 1 {
-            let mut scratch = vec![0u128; words];
-            run_range(0..total, &mut scratch);
-        } else {
-            let chunks = (threads as u64 * 4).min(total);
-            let per = total.div_ceil(chunks);
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
-            let work = || {
-                (0..chunks).into_par_iter().for_each_init(
-                    || vec![0u128; words],
-                    |scratch, c| run_range(c * per..((c + 1) * per).min(total), scratch),
-                )
-            };
-            match pool {
-                Ok(pool) => pool.install(work),
-                Err(_) => work(),
+        // SAFETY: the arguments were checked against the kernel's parameters; every
+        // buffer access of checked code is bounds-checked against the lengths in
+        // `slots` (unchecked code is the caller's responsibility); `slots` outlives the
+        // launch.
+        let outcome = unsafe { tessera_rt::launch(&launch) };
+        let kernel = f.name.clone();
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(LaunchFailure::Instance(failure)) => {
+                Err(self.describe(failure.record, failure.program, &lens))
             }
+            Err(LaunchFailure::BadGrid) => Err(LaunchError::BadGrid(options.grid)),
+            Err(LaunchFailure::OutOfMemory) => {
+                Err(LaunchError::OutOfMemory { kernel, bytes: self.scratch_bytes })
+            }
+            Err(LaunchFailure::Internal) => Err(LaunchError::Internal { kernel }),
         }
-        let Some((linear, rec)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner())
-        else {
-            return Ok(());
-        };
-        let program = [
-            (linear % u64::from(gx)) as u32,
-            ((linear / u64::from(gx)) % u64::from(gy)) as u32,
-            (linear / (u64::from(gx) * u64::from(gy))) as u32,
-        ];
-        Err(self.describe(rec, program, &lens))
     }
 
-    fn describe(&self, rec: ErrorRecord, program: [u32; 3], lens: &[u64]) -> LaunchError {
+    fn describe(&self, rec: InstanceRecord, program: [u32; 3], lens: &[u64]) -> LaunchError {
         use tessera_ir::entity::EntityRef;
         let f = &self.func;
         let loc = f.loc(Inst::new(rec.inst as usize));
@@ -345,9 +317,10 @@ pub enum Listing {
 
 /// The Cranelift IR or machine code of `func`'s instance function (checked).
 pub fn listing(func: &Function, what: Listing) -> Result<String, CompileError> {
-    let built = build(func, true, what == Listing::Asm)?;
+    let keep = Keep { clif: what == Listing::Clif, vcode: what == Listing::Asm };
+    let built = build(func, true, keep)?;
     Ok(match what {
-        Listing::Clif => built.clif,
+        Listing::Clif => built.clif.unwrap_or_default(),
         Listing::Asm => built.vcode.unwrap_or_default(),
     })
 }
@@ -356,48 +329,28 @@ struct Built {
     module: JITModule,
     id: cranelift_module::FuncId,
     scratch_bytes: usize,
-    clif: String,
+    clif: Option<String>,
     vcode: Option<String>,
 }
 
 /// Lowers `func`, compiles it into a fresh JIT module and finalizes it.
-fn build(func: &Function, checked: bool, disasm: bool) -> Result<Built, CompileError> {
-    let cl = |e: &dyn std::fmt::Display| CompileError::Cranelift(e.to_string());
-    let mut flags = settings::builder();
-    for (k, v) in isa_flags() {
-        flags.set(k, v).map_err(|e| cl(&e))?;
-    }
-    flags.set("use_colocated_libcalls", "false").map_err(|e| cl(&e))?;
-    flags.set("is_pic", "false").map_err(|e| cl(&e))?;
-    let isa = cranelift_native::builder()
-        .map_err(|e| CompileError::Cranelift(e.to_string()))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| cl(&e))?;
+fn build(func: &Function, checked: bool, keep: Keep) -> Result<Built, CompileError> {
+    let isa = host_isa(Placement::Jit)?;
     let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
     for (name, ptr) in runtime::symbols() {
         builder.symbol(name, ptr);
     }
     let mut module = JITModule::new(builder);
-    let mut ctx = module.make_context();
-    ctx.set_disasm(disasm);
-    let sig = instance_signature(module.isa().default_call_conv());
-    let id = module
-        .declare_function(&format!("tessera_{}", func.name), Linkage::Local, &sig)
-        .map_err(|e| cl(&e))?;
-    ctx.func.signature = sig;
-    ctx.func.name = UserFuncName::user(0, id.as_u32());
-    let helpers = runtime::declare_helpers(&mut module, &mut ctx.func).map_err(|e| cl(&e))?;
-    let mut fctx = FunctionBuilderContext::new();
-    let lowered = {
-        let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-        Lower::new(func, b, helpers, module.target_config(), checked).run()?
-    };
-    let clif = ctx.func.display().to_string();
-    module.define_function(id, &mut ctx).map_err(|e| CompileError::Cranelift(format!("{e:?}")))?;
-    let vcode = ctx.compiled_code().and_then(|c| c.vcode.clone());
-    module.clear_context(&mut ctx);
-    module.finalize_definitions().map_err(|e| cl(&e))?;
-    Ok(Built { module, id, scratch_bytes: lowered.scratch_bytes as usize, clif, vcode })
+    let symbol = format!("tessera_{}", func.name);
+    let instance = define_instance(&mut module, func, &symbol, Linkage::Local, checked, keep)?;
+    module.finalize_definitions().map_err(cranelift)?;
+    Ok(Built {
+        module,
+        id: instance.id,
+        scratch_bytes: instance.scratch_bytes as usize,
+        clif: instance.clif,
+        vcode: instance.vcode,
+    })
 }
 
 /// A buffer's data address and length in elements.

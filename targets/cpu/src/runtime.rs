@@ -1,40 +1,18 @@
-//! Runtime helpers: the `extern "C"` functions generated code calls for what Cranelift
-//! cannot compute inline exactly or cheaply, and their declarations for a
+//! The runtime helpers generated code calls — defined in the `tessera-rt` crate
+//! ([`tessera_rt::helpers`], where each one's arithmetic is documented) — declared for a
 //! [`cranelift_module::Module`].
-//!
-//! Every helper computes with the reference interpreter's own functions
-//! ([`tessera_ir::interp`]), so its result is the interpreter's bit for bit (NaN
-//! payloads aside):
-//!
-//! | helper | computes |
-//! |---|---|
-//! | `tessera_rt_math_f64(op, x)` | [`unary_f64`]: the f64 formula of a math function |
-//! | `tessera_rt_math_f16(op, h)`, `_bf16` | the same on a half, rounded once to the half |
-//! | `tessera_rt_f64_to_f16(x)`, `_bf16` | [`f64_to_f16`]/[`f64_to_bf16`]: one rounding |
-//! | `tessera_rt_{i64,u64}_to_{f16,bf16}(x)` | [`i128_to_f16`]/[`i128_to_bf16`]: one rounding |
-//! | `tessera_rt_fmod_f32(x, y)`, `_f64` | `x % y` (C `fmod`) |
-//! | `tessera_rt_fma_f16(a, b, c)`, `_bf16` | `a * b + c` rounded once ([`exact_product_sum_odd`]) |
-//!
-//! `op` is a [`unary_code`]; halves travel as their bits in a 16-bit integer
-//! (zero-extended at the call boundary). An unknown op code gives NaN.
 //!
 //! [`symbols`] lists every helper's name and address for `JITBuilder::symbols`;
 //! [`declare_helpers`] declares them in a module (as imports with the host calling
 //! convention) and imports them into one function as a [`Helpers`]. The names are
-//! unmangled, so an object file that calls them links against this crate.
+//! unmangled, so an object file that calls them links against `libtessera_rt.a`.
+//! `op` arguments are a [`unary_code`]; halves travel as their bits in a 16-bit integer
+//! (zero-extended at the call boundary).
 
 use cranelift_codegen::ir::{types, AbiParam, FuncRef, Function, Signature};
 use cranelift_module::{Linkage, Module, ModuleError};
-use half::{bf16, f16};
-use tessera_ir::interp::{
-    exact_product_sum_odd, f64_to_bf16, f64_to_f16, i128_to_bf16, i128_to_f16, unary_f64,
-};
-use tessera_ir::UnaryOp;
 
-/// The op code the math helpers take for `op`: its index in [`UnaryOp::ALL`].
-pub fn unary_code(op: UnaryOp) -> u32 {
-    UnaryOp::ALL.iter().position(|&candidate| candidate == op).unwrap_or(usize::MAX) as u32
-}
+pub use tessera_rt::helpers::unary_code;
 
 /// How a helper's parameter or result is passed.
 #[derive(Clone, Copy)]
@@ -74,7 +52,7 @@ macro_rules! helpers {
 
         /// Every helper's symbol name and address, for `cranelift_jit::JITBuilder::symbols`.
         pub fn symbols() -> Vec<(&'static str, *const u8)> {
-            vec![$((stringify!($func), $func as *const u8),)*]
+            vec![$((stringify!($func), tessera_rt::helpers::$func as *const u8),)*]
         }
 
         /// Declares every helper in `module` (imported, host calling convention) and
@@ -100,7 +78,7 @@ macro_rules! helpers {
 }
 
 helpers! {
-    /// `(op: i32, x: f64) -> f64`: [`unary_f64`].
+    /// `(op: i32, x: f64) -> f64`: `tessera_ir::interp::unary_f64`.
     math_f64 = tessera_rt_math_f64(I32, F64) -> F64;
     /// `(op: i32, x: f16 bits) -> f16 bits`: the math function in f64, rounded once.
     math_f16 = tessera_rt_math_f16(I32, Bits16) -> Bits16;
@@ -142,79 +120,4 @@ fn import(
     signature.returns.push(ret.param());
     let id = module.declare_function(name, Linkage::Import, &signature)?;
     Ok(module.declare_func_in_func(id, func))
-}
-
-/// The op a [`unary_code`] stands for.
-fn decode(op: u32) -> Option<UnaryOp> {
-    UnaryOp::ALL.get(op as usize).copied()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_math_f64(op: u32, x: f64) -> f64 {
-    decode(op).map_or(f64::NAN, |op| unary_f64(op, x))
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_math_f16(op: u32, x: u16) -> u16 {
-    f64_to_f16(tessera_rt_math_f64(op, f16::from_bits(x).to_f64())).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_math_bf16(op: u32, x: u16) -> u16 {
-    f64_to_bf16(tessera_rt_math_f64(op, bf16::from_bits(x).to_f64())).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_f64_to_f16(x: f64) -> u16 {
-    f64_to_f16(x).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_f64_to_bf16(x: f64) -> u16 {
-    f64_to_bf16(x).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_i64_to_f16(x: i64) -> u16 {
-    i128_to_f16(i128::from(x)).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_u64_to_f16(x: u64) -> u16 {
-    i128_to_f16(i128::from(x)).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_i64_to_bf16(x: i64) -> u16 {
-    i128_to_bf16(i128::from(x)).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_u64_to_bf16(x: u64) -> u16 {
-    i128_to_bf16(i128::from(x)).to_bits()
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_fmod_f32(x: f32, y: f32) -> f32 {
-    x % y
-}
-
-#[no_mangle]
-extern "C" fn tessera_rt_fmod_f64(x: f64, y: f64) -> f64 {
-    x % y
-}
-
-/// The interpreter's half `fma`: the product of two halves is exact in f64, the sum is
-/// rounded to odd there, so the final rounding is the only one.
-#[no_mangle]
-extern "C" fn tessera_rt_fma_f16(a: u16, b: u16, c: u16) -> u16 {
-    let [a, b, c] = [a, b, c].map(|bits| f16::from_bits(bits).to_f64());
-    f64_to_f16(exact_product_sum_odd(a * b, c)).to_bits()
-}
-
-/// As [`tessera_rt_fma_f16`], for bf16.
-#[no_mangle]
-extern "C" fn tessera_rt_fma_bf16(a: u16, b: u16, c: u16) -> u16 {
-    let [a, b, c] = [a, b, c].map(|bits| bf16::from_bits(bits).to_f64());
-    f64_to_bf16(exact_product_sum_odd(a * b, c)).to_bits()
 }
