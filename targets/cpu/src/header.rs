@@ -74,7 +74,9 @@ fn preamble(options: &ObjectOptions) -> String {
          program instances along each axis (each at least 1); threads, the worker threads \
          including the calling one (0: every core); and err, NULL or where a failure is \
          described (all zero on success). It returns TESSERA_OK (0) or a TESSERA_ERR_* \
-         code. Buffers must stay valid, and untouched by other threads, until it returns."
+         code. Buffers must stay valid, and untouched by other threads, until it returns; \
+         buffers of different parameters must not overlap if the kernel writes one of \
+         them (as with restrict)."
             .to_string(),
     ];
     let lines: Vec<String> = paragraphs.iter().map(|p| wrap(p, " * ", " * ")).collect();

@@ -96,7 +96,8 @@ impl Default for LaunchOptions {
 }
 
 /// One launch argument as the generated code sees it: a buffer's address, length and
-/// element type, or a scalar.
+/// element type, or a scalar. Buffers of different parameters must not overlap if the
+/// kernel writes either (see [`CpuKernel::launch_raw`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum RawArg {
     Buffer { ptr: *mut u8, len: usize, dtype: ScalarType },
@@ -180,8 +181,11 @@ impl CpuKernel {
     ///
     /// # Safety
     /// Every buffer must be valid for reads and writes of `len` elements of its dtype for
-    /// the whole launch, and not be accessed by anything else meanwhile (distinct
-    /// arguments may alias only if the kernel tolerates it, as in the interpreter).
+    /// the whole launch, and not be accessed by anything else meanwhile. Buffers of
+    /// distinct parameters that overlap (C's `restrict` rule) give unspecified results
+    /// if the kernel writes one of them: the generated code may read a load's elements
+    /// while it stores another parameter's, as the interpreter, which loads a whole
+    /// tile first, never does. It is still memory-safe.
     pub unsafe fn launch_raw(
         &self,
         args: &[RawArg],

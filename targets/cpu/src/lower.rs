@@ -126,6 +126,9 @@ enum Loc {
     /// An elementwise op computed where its only user reads it, 16 bytes at a time
     /// (fused: never stored as a tile unless a user needs a place).
     Lazy(Inst),
+    /// A 1-D load read where it is used, from this buffer address (its range already
+    /// checked): see [`Lower::streams_to_store`].
+    Mem(Value),
 }
 
 fn args(v: &[Value]) -> Vec<BlockArg> {
@@ -459,6 +462,12 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let t = self.scalar_type(v)?;
                 self.elementwise(op, t, &operands, &xs)
             }
+            Loc::Mem(addr) => {
+                let t = self.scalar_type(v)?;
+                let off = self.b.ins().imul_imm_s(idx, i64::from(byte_size(t)));
+                let p = self.b.ins().iadd(addr, off);
+                Ok(self.b.ins().load(clif_type(t), MemFlagsData::new().with_notrap(), p, 0))
+            }
             Loc::Ptr { .. } => Err(self.internal("a pointer used as data")),
         }
     }
@@ -480,6 +489,10 @@ impl<'a, 'b> Lower<'a, 'b> {
                 Ok(self.b.ins().load(vt, MemFlagsData::new().with_notrap(), p, 0))
             }
             Loc::Lazy(inst) => self.vec_op_at(inst, vt, at),
+            Loc::Mem(addr) => {
+                let p = self.b.ins().iadd(addr, at);
+                Ok(self.b.ins().load(vt, MemFlagsData::new().with_notrap(), p, 0))
+            }
             Loc::Ptr { .. } => Err(self.internal("a pointer used as data")),
         }
     }
@@ -533,7 +546,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 Ok(())
             }
             Loc::Lazy(inst) => self.hoist_op_splats(inst, vt),
-            Loc::Tile(_) | Loc::Ptr { .. } => Ok(()),
+            Loc::Tile(_) | Loc::Mem(_) | Loc::Ptr { .. } => Ok(()),
         }
     }
 
@@ -556,6 +569,70 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// Forgets the hoisted splats (they do not dominate code after their loop).
     fn drop_splats(&mut self) {
         self.splats.clear();
+    }
+
+    /// Whether load `inst` (result `v`, 1-D, contiguous) can be read where it is used:
+    /// its value flows through single-use fused elementwise ops of the same block
+    /// into a store of the same shape whose live lanes are exactly the load's (the
+    /// same extents), so no lane outside the load's range is ever read and its
+    /// `other` lanes are never needed.
+    fn streams_to_store(&self, inst: Inst, v: IrValue) -> bool {
+        let Some(plan) = self.demand.plans.get(&inst) else { return false };
+        let AddrPlan::Strided(aff) = &plan.addr else { return false };
+        let unit = aff.strides.last().and_then(|s| s.as_constant()) == Some(1);
+        if !unit || aff.shape.len() != 1 || matches!(plan.mask, MaskPlan::Tile(_)) {
+            return false;
+        }
+        let n = numel(&shape_of(self.ty(v)));
+        let mut cur = v;
+        loop {
+            let Some(&(user, block)) = self.user.get(&cur) else { return false };
+            if self.uses.get(&cur) != Some(&1) || self.inst_block.get(&inst) != Some(&block) {
+                return false;
+            }
+            let op = &self.f.insts[user].op;
+            match op {
+                Op::Store { value, .. } if *value == cur => {
+                    let Some(sp) = self.demand.plans.get(&user) else { return false };
+                    let AddrPlan::Strided(sa) = &sp.addr else { return false };
+                    let same_mask = match (&plan.mask, &sp.mask) {
+                        (MaskPlan::None, MaskPlan::None) => true,
+                        (MaskPlan::Extents(a), MaskPlan::Extents(b)) => a == b,
+                        _ => false,
+                    };
+                    // Nothing may write memory between the load and the store (the
+                    // store itself writes each chunk after reading it, and a
+                    // different parameter's buffer: see `RawArg`'s aliasing rule).
+                    let insts = &self.f.blocks[block].insts;
+                    let at = |i: Inst| insts.iter().position(|&x| x == i);
+                    let (Some(from), Some(to)) = (at(inst), at(user)) else { return false };
+                    let quiet = insts[from + 1..to].iter().all(|&i| {
+                        !matches!(
+                            self.f.insts[i].op,
+                            Op::Store { .. }
+                                | Op::Atomic { .. }
+                                | Op::For { .. }
+                                | Op::While { .. }
+                                | Op::If { .. }
+                                | Op::Call { .. }
+                        )
+                    });
+                    return same_mask
+                        && sa.shape == aff.shape
+                        && sa.buffer_param != aff.buffer_param
+                        && quiet;
+                }
+                Op::Unary { .. } | Op::Binary { .. } | Op::Fma { .. } => {
+                    let Some(&r) = self.f.insts[user].results.first() else { return false };
+                    let Some(t) = self.ty(r).elem.scalar() else { return false };
+                    if self.vector_type(op, t, &op.operands(), n).is_none() {
+                        return false;
+                    }
+                    cur = r;
+                }
+                _ => return false,
+            }
+        }
     }
 
     /// The vector type for a `select` whose condition is a fused comparison (its
@@ -793,7 +870,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             Op::ExpandDims { arg, .. } | Op::Reshape { arg } => match self.get(*arg)? {
                 Loc::Tile(o) => Loc::Tile(o),
                 Loc::Scalar(x) => Loc::Scalar(x),
-                Loc::Lazy(_) => Loc::Tile(self.tile(*arg)?),
+                Loc::Lazy(_) | Loc::Mem(_) => Loc::Tile(self.tile(*arg)?),
                 Loc::Ptr { .. } => return Err(self.internal("pointer reshape")),
             },
             Op::Broadcast { arg } => {
@@ -983,11 +1060,13 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn broadcast_into(&mut self, arg: IrValue, shape: &[u64], t: ScalarType, o: u32) -> Result<()> {
         let in_shape = shape_of(self.ty(arg));
         let loc = match self.get(arg)? {
-            Loc::Lazy(_) => Loc::Tile(self.tile(arg)?),
+            Loc::Lazy(_) | Loc::Mem(_) => Loc::Tile(self.tile(arg)?),
             loc => loc,
         };
         match loc {
-            Loc::Lazy(_) => return Err(self.internal("a fused value was not materialized")),
+            Loc::Lazy(_) | Loc::Mem(_) => {
+                return Err(self.internal("a fused value was not materialized"))
+            }
             Loc::Scalar(x) => self.fill_tile(o, t, numel(shape), x),
             Loc::Tile(src) => {
                 let mut st = strides(&in_shape);
@@ -1794,6 +1873,28 @@ impl<'a, 'b> Lower<'a, 'b> {
             strd.push(self.b.ins().iconst(types::I64, 0));
         }
         let ext = self.extents(&edges, &shape)?;
+        if value.is_none() && shape.len() == 1 && self.streams_to_store(inst, data_v) {
+            // Read where used: check the range once, remember the address.
+            let slot = 16 * buffer as i32;
+            let buf_base = self.b.ins().load(types::I64, self.flags, self.argv, slot);
+            let buf_len = self.b.ins().load(types::I64, self.flags, self.argv, slot + 8);
+            if self.checked {
+                let e = ext[0];
+                let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, e, 0);
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, base, 0);
+                let end = self.b.ins().iadd(base, e);
+                let over = self.b.ins().icmp(IntCC::SignedGreaterThan, end, buf_len);
+                let out_of = self.b.ins().bor(neg, over);
+                let bad = self.b.ins().band(any, out_of);
+                let first_bad = self.b.ins().smax(base, buf_len);
+                let first_bad = self.b.ins().select(neg, base, first_bad);
+                self.fail_if(bad, ErrorCode::LoadOutOfBounds, inst, buffer, first_bad);
+            }
+            let off = self.b.ins().imul_imm_s(base, i64::from(byte_size(t)));
+            let addr = self.b.ins().iadd(buf_base, off);
+            self.loc.insert(data_v, Loc::Mem(addr));
+            return Ok(true);
+        }
         let contiguous =
             lane_mask.is_none() && aff.strides.last().and_then(|s| s.as_constant()) == Some(1);
         let out = if value.is_none() { Some(self.alloc_shape(&shape, t)?) } else { None };
