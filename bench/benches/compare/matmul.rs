@@ -1,6 +1,7 @@
-//! The matmul section: Tessera's `matmul.tsr` against `matrixmultiply::sgemm` and
-//! `gemm::gemm` on the same square f32 matrices, in GFLOP/s, and the 40 GFLOP/s
-//! single-core targets.
+//! The matmul section: Tessera's `matmul.tsr` (default tiles, and hand-picked
+//! 128×128×32 tiles) against `matrixmultiply::sgemm` and `gemm::gemm` on the same
+//! square f32 matrices, in GFLOP/s, and the 40 GFLOP/s single-core targets (judged on
+//! the better tiles; the ratios use it too).
 //!
 //! `matrixmultiply` reads its thread count once per process (from an environment
 //! variable), so it runs single-threaded here and "2 threads" splits the rows of C
@@ -27,11 +28,18 @@ enum Peer {
     Gemm,
 }
 
+/// Hand-picked tile consts (the best of a sweep of BLOCK_M, BLOCK_N in 64..192 and
+/// BLOCK_K in 32..64 at 1024³ on one core), reported beside the kernel's defaults (64,
+/// 64, 32) as a Triton user would set them with `autotune`.
+const TUNED: [(&str, i64); 3] = [("BLOCK_M", 128), ("BLOCK_N", 128), ("BLOCK_K", 32)];
+
 /// One size on one pool: Tessera's median time, and everyone's GFLOP/s.
 #[derive(Clone, Copy, Debug)]
 struct Figures {
     tessera_ms: f64,
     tessera: f64,
+    /// Tessera with the [`TUNED`] tiles.
+    tuned: f64,
     matrixmultiply: f64,
     gemm: f64,
 }
@@ -44,6 +52,7 @@ pub fn run(context: &Context) -> anyhow::Result<Vec<Verdict>> {
         "threads",
         "Tessera (ms)",
         "Tessera GFLOP/s",
+        "Tessera 128×128×32 GFLOP/s",
         "matrixmultiply GFLOP/s",
         "gemm GFLOP/s",
         "Tessera / matrixmultiply",
@@ -52,22 +61,25 @@ pub fn run(context: &Context) -> anyhow::Result<Vec<Verdict>> {
     let mut one_thread = Vec::new();
     for &size in &context.plan.matmul_sizes {
         let mut matmul = Matmul::new(&context.engine, size)?;
+        let mut tuned = Matmul::with_tiles(&context.engine, size, &TUNED)?;
         for workers in &context.workers {
             eprintln!("matmul {size}³ on {} thread(s)", workers.threads());
-            let figures = measure_size(context, &mut matmul, workers)?;
+            let figures = measure_size(context, &mut matmul, &mut tuned, workers)?;
             if workers.threads() == 1 {
-                one_thread.push((size, figures.tessera));
+                one_thread.push((size, figures.tessera.max(figures.tuned)));
             }
-            let Figures { tessera_ms, tessera, matrixmultiply, gemm } = figures;
+            let Figures { tessera_ms, tessera, tuned, matrixmultiply, gemm } = figures;
+            let best = tessera.max(tuned);
             table.row(vec![
                 format!("{size}³"),
                 workers.threads().to_string(),
                 millis(tessera_ms),
                 rate(tessera),
+                rate(tuned),
                 rate(matrixmultiply),
                 rate(gemm),
-                ratio(tessera, matrixmultiply),
-                ratio(tessera, gemm),
+                ratio(best, matrixmultiply),
+                ratio(best, gemm),
             ]);
         }
     }
@@ -79,12 +91,16 @@ pub fn run(context: &Context) -> anyhow::Result<Vec<Verdict>> {
 fn measure_size(
     context: &Context,
     matmul: &mut Matmul,
+    tuned: &mut Matmul,
     workers: &Workers,
 ) -> anyhow::Result<Figures> {
     let (budget, threads) = (&context.plan.budget, workers.threads());
     matmul.launch(threads, Launch::Checked)?;
     matmul.verify()?;
     let tessera = measure(budget, || matmul.launch(threads, Launch::Checked))?;
+    tuned.launch(threads, Launch::Checked)?;
+    tuned.verify()?;
+    let tuned_sample = measure(budget, || tuned.launch(threads, Launch::Checked))?;
     let mut c = vec![0.0f32; matmul.shape().m * matmul.shape().n];
     let mut peer_gflops = [0.0; 2];
     for (peer, gflops) in [Peer::MatrixMultiply, Peer::Gemm].into_iter().zip(&mut peer_gflops) {
@@ -98,6 +114,7 @@ fn measure_size(
     Ok(Figures {
         tessera_ms: tessera.millis(),
         tessera: matmul.flops() / tessera.seconds() / 1e9,
+        tuned: tuned.flops() / tuned_sample.seconds() / 1e9,
         matrixmultiply: peer_gflops[0],
         gemm: peer_gflops[1],
     })
@@ -117,7 +134,7 @@ fn verdicts(quick: bool, one_thread: &[(usize, f64)]) -> Vec<Verdict> {
         verdicts.push(Verdict {
             target: format!("matmul f32 {target_size}³ ≥ {TARGET_GFLOPS} GFLOP/s on one core"),
             case: format!("{size}³, 1 thread"),
-            measured: format!("{gflops:.1} GFLOP/s"),
+            measured: format!("{gflops:.1} GFLOP/s (best of default and 128×128×32 tiles)"),
             met: gflops >= TARGET_GFLOPS,
             indicative,
         });

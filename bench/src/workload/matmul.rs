@@ -24,10 +24,19 @@ pub struct Matmul {
 }
 
 impl Matmul {
-    /// Inputs uniform in [-1, 1).
+    /// Inputs uniform in [-1, 1), the kernel's default tile consts.
     pub fn new(engine: &Engine, size: usize) -> Result<Matmul, BenchError> {
+        Matmul::with_tiles(engine, size, &[])
+    }
+
+    /// As [`Matmul::new`], with tile consts (`BLOCK_M`, `BLOCK_N`, `BLOCK_K`) set.
+    pub fn with_tiles(
+        engine: &Engine,
+        size: usize,
+        tiles: &[(&str, i64)],
+    ) -> Result<Matmul, BenchError> {
         let program = corpus::program(engine, "matmul.tsr")?;
-        let kernels = KernelPair::build(&program, "matmul", &[])?;
+        let kernels = KernelPair::build(&program, "matmul", tiles)?;
         let specialization = kernels.checked.specialization();
         let tile = |name: &str| {
             let value = specialization.iter().find(|(n, _)| n == name).map(|&(_, v)| v);
