@@ -10,6 +10,7 @@
 
 pub mod kernel;
 pub mod lower;
+pub mod math;
 pub mod runtime;
 pub mod scalar;
 pub mod types;
