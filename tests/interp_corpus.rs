@@ -4,6 +4,13 @@
 //! integers and for float kernels that are a fixed sequence of correctly rounded operations,
 //! otherwise within a tolerance stated (with its reason) next to each comparison.
 //!
+//! Every launch is also differential (`interp_corpus/support.rs`): the -O3 module on the
+//! interpreter, JIT-compiled for this CPU, and on the PE-grid simulators must give the
+//! interpreter's buffers bit for bit, except the CPU's float buffers in kernels that call
+//! an f32 math function (computed by its own polynomials within 2 ulp): those must be
+//! within `CPU_MATH_TOLERANCE`, `|cpu - ref| <= 1e-5 |ref| + 3e-5 max|ref|` (plus one
+//! ulp for f16/bf16 results), as justified there.
+//!
 //! One `#[test]` per kernel so a failure names it; the error paths (out-of-bounds accesses,
 //! device and static asserts, fuel) are in `errors`. Kernels are compiled with small const
 //! values where that keeps the interpreter fast; a few tests run the defaults.

@@ -961,7 +961,8 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     /// The 128-bit vector type to compute `op` in, when every lane computes exactly
     /// what the scalar code does (same element type in and out, an op that is per-lane
-    /// IEEE or wrapping on Cranelift vectors) and `n` elements fill whole vectors.
+    /// IEEE or wrapping on Cranelift vectors, or an f32 math function, whose scalar code
+    /// is lane 0 of the same `crate::math` code) and `n` elements fill whole vectors.
     fn vector_type(
         &self,
         op: &Op,
@@ -976,6 +977,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 (ScalarType::F32 | ScalarType::F64, Op::Binary { op, .. }) => {
                     matches!(op, B::Add | B::Sub | B::Mul | B::Div)
                 }
+                (ScalarType::F32, Op::Unary { op, .. }) if crate::math::handles(*op) => true,
                 (ScalarType::F32 | ScalarType::F64, Op::Unary { op, .. }) => {
                     matches!(op, U::Neg | U::Abs | U::Sqrt)
                 }
@@ -1024,7 +1026,10 @@ impl<'a, 'b> Lower<'a, 'b> {
                 U::Neg => b.ins().fneg(xs[0]),
                 U::Abs => b.ins().fabs(xs[0]),
                 U::Sqrt => b.ins().sqrt(xs[0]),
-                _ => return Err(self.internal("not a vector op")),
+                _ => match crate::math::emit_f32x4(b, &self.h, *op, xs[0]) {
+                    Some(r) => r,
+                    None => return Err(self.internal("not a vector op")),
+                },
             },
             _ => return Err(self.internal("not a vector op")),
         })

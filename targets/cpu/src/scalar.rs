@@ -4,13 +4,15 @@
 //! # Contract
 //!
 //! Each emitter reproduces the reference interpreter (`tessera_ir::interp`, the ground
-//! truth) bit for bit, for every op and dtype the interpreter defines; the only freedom
-//! is which NaN a NaN result is (payload and sign, which the interpreter leaves
-//! unspecified). In particular: integers wrap, divide by the RISC-V rules (`x / 0` is
-//! all ones, `x % 0` is `x`, `MIN / -1` is `MIN`, `MIN % -1` is 0, never a trap) and
-//! shift modulo the width; f16/bf16 arithmetic is done in f32 and rounded once to
-//! nearest-even; f32/f64 are native IEEE; math functions are the interpreter's f64
-//! formulas rounded once to the element type; `max`/`min` on floats propagate NaN and
+//! truth) bit for bit, for every op and dtype the interpreter defines, with two
+//! freedoms: which NaN a NaN result is (payload and sign, which the interpreter leaves
+//! unspecified), and f32 math functions (`exp`, `log`, `sin`, `tanh`, `erf`, ...), which
+//! are [`crate::math`]'s vectorized polynomials (lane 0 of them), within 2 ulp of the
+//! exact result rather than rounded once. In particular: integers wrap, divide by the
+//! RISC-V rules (`x / 0` is all ones, `x % 0` is `x`, `MIN / -1` is `MIN`, `MIN % -1` is
+//! 0, never a trap) and shift modulo the width; f16/bf16 arithmetic is done in f32 and
+//! rounded once to nearest-even; f32/f64 are native IEEE; f16/bf16/f64 math functions
+//! are the interpreter's f64 formulas rounded once; `max`/`min` on floats propagate NaN and
 //! order `-0.0 < +0.0`; casts truncate and saturate float → int (NaN → 0) and round
 //! to nearest-even otherwise.
 //!
@@ -24,17 +26,20 @@
 //! (or from [`sum_identity`], `-0.0`, which gives the same result) and rounds once with
 //! [`from_acc`]; `max`/`min` fold [`max_step`]/[`min_step`]; `argmax`/`argmin` keep the
 //! first index where [`arg_better`] holds; `dot` folds [`dot_step`] over `k` ascending.
-//! The tests (`tests/scalar_ops.rs`) check every emitter against the interpreter.
+//! The tests (`tests/scalar_ops.rs`) check every emitter against the interpreter
+//! (`tests/math_ulp.rs` the f32 math functions against f64 references).
 //!
 //! # Inline or helper
 //!
 //! Inline: integer and bool ops, f32/f64 `+ - * /`, `max`/`min`, `neg`, `abs`, `floor`,
 //! `ceil`, `sqrt` (correctly rounded in f32 then narrowed, which is the same single
 //! rounding for halves), `fma` on f32/f64 (Cranelift's `fma`), comparisons, half ↔ f32
-//! conversions (bit manipulation), and every cast except the two below. Through the
-//! [`crate::runtime`] helpers: the other math functions (`exp`, `exp2`, `log`, `log2`,
-//! `rsqrt`, `sin`, `cos`, `tanh`, `sigmoid`, `erf`), `%` on floats (`fmod`), `fma` on
-//! halves, f64 → half casts, and 32/64-bit integer → half casts. Half-precision bit
+//! conversions (bit manipulation), f32 math functions ([`crate::math`], which calls the
+//! f64 helper only for `sin`/`cos` beyond 2^20), and every cast except the two below.
+//! Through the [`crate::runtime`] helpers: the other math functions on f16/bf16/f64
+//! (`exp`, `exp2`, `log`, `log2`, `rsqrt`, `sin`, `cos`, `tanh`, `sigmoid`, `erf`), `%`
+//! on floats (`fmod`), `fma` on halves, f64 → half casts, and 32/64-bit integer → half
+//! casts. Half-precision bit
 //! manipulation lives in `scalar/half.rs`, casts in `scalar/convert.rs`.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -369,7 +374,7 @@ enum UnaryForm {
     Floor,
     Ceil,
     Sqrt,
-    /// A math function through the f64 helper.
+    /// A math function: [`crate::math`] for f32, the f64 helper otherwise.
     Math,
 }
 
@@ -413,9 +418,16 @@ fn unary_float(
         UnaryForm::Sqrt => b.ins().sqrt(x),
         UnaryForm::Math if ty == types::F64 => math_f64(b, h, op, x),
         UnaryForm::Math => {
-            let wide = b.ins().fpromote(types::F64, x);
-            let result = math_f64(b, h, op, wide);
-            b.ins().fdemote(types::F32, result)
+            // Lane 0 of the vector code, so scalar and vector loops agree bit for bit.
+            let lanes = b.ins().splat(types::F32X4, x);
+            match crate::math::emit_f32x4(b, h, op, lanes) {
+                Some(result) => b.ins().extractlane(result, 0),
+                None => {
+                    let wide = b.ins().fpromote(types::F64, x);
+                    let result = math_f64(b, h, op, wide);
+                    b.ins().fdemote(types::F32, result)
+                }
+            }
         }
     }
 }
