@@ -786,6 +786,12 @@ impl<'a, 'b> Lower<'a, 'b> {
                     // Only strided accesses (computed from scalars) read it.
                     return Ok(());
                 }
+                let tile = !self.ty(result).shape.is_empty();
+                if tile && !self.uses.contains_key(&result) {
+                    // A tile no generated code reads (a mask strided accesses turned
+                    // into extents); scalars stay, symbolic addresses may name them.
+                    return Ok(());
+                }
                 if self.ty(result).elem.pointee().is_some() {
                     self.lower_ptr(inst, result)
                 } else {
@@ -1359,27 +1365,50 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.hoist_splats(src, vt)?;
         let first = self.vec_at(src, vt, at)?;
         let vectors = len / lanes;
+        // Four independent accumulators when the lane splits into groups of four
+        // vectors (the extreme's latency, not its throughput, bounds one chain).
+        let chains: u64 = if vectors.is_multiple_of(4) && vectors >= 8 { 4 } else { 1 };
+        let mut init = vec![first];
+        for k in 1..chains {
+            let pk = self.b.ins().iadd_imm_s(at, (16 * k) as i64);
+            init.push(self.vec_at(src, vt, pk)?);
+        }
         let body = self.b.create_block();
         let exit = self.b.create_block();
         let c = self.b.append_block_param(body, types::I64);
-        let acc = self.b.append_block_param(body, vt);
-        let out = self.b.append_block_param(exit, vt);
-        let one = self.b.ins().iconst(types::I64, 1);
-        let start = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, one, vectors as i64);
-        self.b.ins().brif(start, body, &args(&[one, first]), exit, &args(&[first]));
+        let accs: Vec<Value> = init.iter().map(|_| self.b.append_block_param(body, vt)).collect();
+        let outs: Vec<Value> = init.iter().map(|_| self.b.append_block_param(exit, vt)).collect();
+        let start = self.b.ins().iconst(types::I64, chains as i64);
+        let go = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, start, vectors as i64);
+        let mut first_args = vec![start];
+        first_args.extend(&init);
+        self.b.ins().brif(go, body, &args(&first_args), exit, &args(&init));
         self.b.switch_to_block(body);
-        let off = self.b.ins().ishl_imm_u(c, 4);
-        let pa = self.b.ins().iadd(at, off);
-        let x = self.vec_at(src, vt, pa)?;
-        let next = match op {
-            ReduceOp::Max => self.b.ins().fmax(acc, x),
-            _ => self.b.ins().fmin(acc, x),
-        };
-        let c1 = self.b.ins().iadd_imm_s(c, 1);
+        let mut next = Vec::new();
+        for (k, &acc) in accs.iter().enumerate() {
+            let ck = self.b.ins().iadd_imm_s(c, k as i64);
+            let off = self.b.ins().ishl_imm_u(ck, 4);
+            let pa = self.b.ins().iadd(at, off);
+            let x = self.vec_at(src, vt, pa)?;
+            next.push(match op {
+                ReduceOp::Max => self.b.ins().fmax(acc, x),
+                _ => self.b.ins().fmin(acc, x),
+            });
+        }
+        let c1 = self.b.ins().iadd_imm_s(c, chains as i64);
         let more = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, c1, vectors as i64);
-        self.b.ins().brif(more, body, &args(&[c1, next]), exit, &args(&[next]));
+        let mut back = vec![c1];
+        back.extend(&next);
+        self.b.ins().brif(more, body, &args(&back), exit, &args(&next));
         self.b.switch_to_block(exit);
         self.drop_splats();
+        let mut out = outs[0];
+        for &o in &outs[1..] {
+            out = match op {
+                ReduceOp::Max => self.b.ins().fmax(out, o),
+                _ => self.b.ins().fmin(out, o),
+            };
+        }
         let mut r = self.b.ins().extractlane(out, 0);
         for lane in 1..lanes {
             let x = self.b.ins().extractlane(out, lane as u8);
@@ -2564,9 +2593,12 @@ fn data_users(f: &Function, demand: &Demand) -> HashMap<IrValue, Vec<(Inst, IrBl
             if pure_unused {
                 continue;
             }
+            // Only strided loads and stores turn a mask into extents (`strided`).
+            let strided_access = matches!(inst.op, Op::Load { .. } | Op::Store { .. });
             let skipped = demand
                 .plans
                 .get(&i)
+                .filter(|p| strided_access && matches!(p.addr, AddrPlan::Strided(_)))
                 .filter(|p| !matches!(p.mask, MaskPlan::Tile(_)))
                 .and_then(|p| p.mask_value);
             inst.op.for_each_operand(|v| {
