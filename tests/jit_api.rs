@@ -165,6 +165,23 @@ fn half_buffers_and_bool_scalars_map_to_their_types() {
     assert_eq!(y, x.iter().map(|v| -*v).collect::<Vec<_>>());
 }
 
+/// A store whose data is its own mask: the mask is turned into extents for the store
+/// and is also the stored data, so the CPU must still compute it.
+#[test]
+fn a_mask_stored_under_itself_is_computed() {
+    let source = "kernel store_mask(out: *bool, n: i32) {
+        let i = arange(0, 16);
+        let m = i < n;
+        store(out + i, m, mask: m);
+    }";
+    let kernel =
+        Engine::new().compile_str(source).unwrap().kernel("store_mask").unwrap().build().unwrap();
+    let mut out = vec![false; 16];
+    kernel.launch([1, 1, 1], (&mut out[..], 5i32)).unwrap();
+    let want: Vec<bool> = (0..16).map(|k| k < 5).collect();
+    assert_eq!(out, want);
+}
+
 #[test]
 fn kernels_describe_their_parameters_and_specialization() {
     let kernel = vector_add(&Engine::new(), true);

@@ -2608,6 +2608,38 @@ impl IndexU32 for Inst {
 /// access turns into extents (never read as data). Pure instructions that no target
 /// code needs (addresses only strided accesses use) read nothing.
 fn data_users(f: &Function, demand: &Demand) -> HashMap<IrValue, Vec<(Inst, IrBlock)>> {
+    // Tiles nobody reads are not computed, so their own operands are not read either:
+    // drop such instructions until none is left.
+    let mut dead: HashSet<Inst> = HashSet::new();
+    loop {
+        let out = data_users_except(f, demand, &dead);
+        let before = dead.len();
+        for (_, data) in f.blocks.iter() {
+            for &i in &data.insts {
+                let inst = &f.insts[i];
+                let unread_tile = inst.op.is_pure()
+                    && !inst.results.is_empty()
+                    && inst
+                        .results
+                        .iter()
+                        .all(|r| !f.values[*r].ty.shape.is_empty() && !out.contains_key(r));
+                if unread_tile {
+                    dead.insert(i);
+                }
+            }
+        }
+        if dead.len() == before {
+            return out;
+        }
+    }
+}
+
+/// [`data_users`] with the instructions in `dead` reading nothing.
+fn data_users_except(
+    f: &Function,
+    demand: &Demand,
+    dead: &HashSet<Inst>,
+) -> HashMap<IrValue, Vec<(Inst, IrBlock)>> {
     let mut out: HashMap<IrValue, Vec<(Inst, IrBlock)>> = HashMap::new();
     for (b, data) in f.blocks.iter() {
         for &i in &data.insts {
@@ -2615,19 +2647,22 @@ fn data_users(f: &Function, demand: &Demand) -> HashMap<IrValue, Vec<(Inst, IrBl
             let pure_unused = !inst.results.is_empty()
                 && inst.op.is_pure()
                 && inst.results.iter().all(|r| !demand.demanded.contains(r));
-            if pure_unused {
+            if pure_unused || dead.contains(&i) {
                 continue;
             }
-            // Only strided loads and stores turn a mask into extents (`strided`).
+            // Only strided loads and stores turn a mask into extents (`strided`); the
+            // mask operand alone is skipped (once: a store may also store the mask).
             let strided_access = matches!(inst.op, Op::Load { .. } | Op::Store { .. });
-            let skipped = demand
+            let mut skipped = demand
                 .plans
                 .get(&i)
                 .filter(|p| strided_access && matches!(p.addr, AddrPlan::Strided(_)))
                 .filter(|p| !matches!(p.mask, MaskPlan::Tile(_)))
                 .and_then(|p| p.mask_value);
             inst.op.for_each_operand(|v| {
-                if Some(v) != skipped {
+                if skipped == Some(v) {
+                    skipped = None;
+                } else {
                     out.entry(v).or_default().push((i, b));
                 }
             });
