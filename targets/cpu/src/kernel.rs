@@ -7,31 +7,12 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage};
 use tessera_ir::interp::{Buffer, KernelArg, Scalar};
 use tessera_ir::{ElemType, Function, Inst, ScalarType};
-use tessera_rt::{InstanceFn, InstanceRecord, LaunchFailure, FLAG_CHECK_ASSERTS};
+use tessera_rt::{InstanceFn, InstanceRecord, LaunchFailure, Status, FLAG_CHECK_ASSERTS};
 
 pub use crate::codegen::isa_flags;
 use crate::codegen::{cranelift, define_instance, host_isa, Keep, Placement};
-use crate::lower::{ErrorCode, ErrorRecord, LowerError};
+use crate::lower::LowerError;
 use crate::runtime;
-
-// The generated code writes a `lower::ErrorRecord` where the runtime reads an
-// `InstanceRecord`, and returns `ErrorCode`s the runtime passes on as `Status` codes:
-// the two crates must agree on both.
-const _: () = {
-    use std::mem::{offset_of, size_of};
-    assert!(size_of::<ErrorRecord>() == size_of::<InstanceRecord>());
-    assert!(offset_of!(ErrorRecord, code) == offset_of!(InstanceRecord, code));
-    assert!(offset_of!(ErrorRecord, inst) == offset_of!(InstanceRecord, inst));
-    assert!(offset_of!(ErrorRecord, buffer) == offset_of!(InstanceRecord, buffer));
-    assert!(offset_of!(ErrorRecord, flags) == offset_of!(InstanceRecord, flags));
-    assert!(offset_of!(ErrorRecord, index) == offset_of!(InstanceRecord, index));
-    use tessera_rt::Status;
-    assert!(ErrorCode::LoadOutOfBounds as i32 == Status::LoadOutOfBounds as i32);
-    assert!(ErrorCode::StoreOutOfBounds as i32 == Status::StoreOutOfBounds as i32);
-    assert!(ErrorCode::AtomicOutOfBounds as i32 == Status::AtomicOutOfBounds as i32);
-    assert!(ErrorCode::AssertFailed as i32 == Status::AssertFailed as i32);
-    assert!(ErrorCode::BadStep as i32 == Status::BadStep as i32);
-};
 
 /// Why a kernel could not be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -296,15 +277,17 @@ impl CpuKernel {
             len,
             program,
         };
-        match ErrorCode::from_u32(rec.code) {
-            Some(ErrorCode::LoadOutOfBounds) => oob("load"),
-            Some(ErrorCode::StoreOutOfBounds) => oob("store"),
-            Some(ErrorCode::AtomicOutOfBounds) => oob("atomic"),
-            Some(ErrorCode::AssertFailed) => {
-                LaunchError::AssertFailed { kernel, line, col, program }
-            }
-            Some(ErrorCode::BadStep) | None => {
+        match Status::from_code(rec.code as i32) {
+            Some(Status::LoadOutOfBounds) => oob("load"),
+            Some(Status::StoreOutOfBounds) => oob("store"),
+            Some(Status::AtomicOutOfBounds) => oob("atomic"),
+            Some(Status::AssertFailed) => LaunchError::AssertFailed { kernel, line, col, program },
+            Some(Status::BadStep) => {
                 LaunchError::BadStep { kernel, line, col, step: rec.index, program }
+            }
+            // Generated code returns only the five codes above.
+            Some(Status::Ok | Status::BadGrid | Status::OutOfMemory | Status::Internal) | None => {
+                LaunchError::Internal { kernel }
             }
         }
     }

@@ -1,12 +1,12 @@
 //! Tile IR → Cranelift IR for one program instance.
 //!
 //! The generated function has the C signature
-//! `i32 instance(const u64 *args, const u32 *grid, const u32 *pid, u8 *scratch, ErrorRecord *err)`:
+//! `i32 instance(const u64 *args, const u32 *grid, const u32 *pid, u8 *scratch, InstanceRecord *err)`:
 //! `args` holds two slots per kernel parameter (a buffer's address and its length in
 //! elements, or a scalar's bits and 0), `grid` and `pid` three `u32` each, `scratch` the
 //! calling thread's tile arena of [`Lowered::scratch_bytes`] bytes (16-byte aligned)
 //! and `err` where a failure is described. It returns 0, or the failing
-//! [`ErrorCode`].
+//! [`Status`] code (both types are `tessera_rt`'s, the ABI's one definition).
 //!
 //! Scalars are Cranelift SSA values (block parameters through loops and branches).
 //! Every tile has a fixed place in the scratch arena, row-major; `expand_dims` and
@@ -17,7 +17,7 @@
 //! and each element is computed by [`crate::scalar`], so results are the interpreter's.
 //!
 //! Memory accesses are checked (unless compiled unchecked): a live lane whose offset is
-//! outside its buffer stores an [`ErrorRecord`] (code, instruction, buffer, offset) and
+//! outside its buffer stores an [`InstanceRecord`] (code, instruction, buffer, offset) and
 //! returns, before anything is written by that lane.
 
 use std::collections::{HashMap, HashSet};
@@ -39,49 +39,11 @@ use tessera_passes::analysis::affine::{analyze_function, EdgeBound};
 use tessera_passes::analysis::demand::{AddrPlan, Demand, MaskPlan};
 use tessera_passes::analysis::symexpr::{Atom, ScalarExpr};
 
+use tessera_rt::{InstanceRecord, Status};
+
 use crate::runtime::Helpers;
 use crate::scalar;
 use crate::types::{byte_size, clif_type};
-
-/// What went wrong in a program instance (the return value of the generated code).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum ErrorCode {
-    LoadOutOfBounds = 1,
-    StoreOutOfBounds = 2,
-    AtomicOutOfBounds = 3,
-    AssertFailed = 4,
-    BadStep = 5,
-}
-
-impl ErrorCode {
-    /// The code for a returned value.
-    pub fn from_u32(c: u32) -> Option<ErrorCode> {
-        Some(match c {
-            1 => ErrorCode::LoadOutOfBounds,
-            2 => ErrorCode::StoreOutOfBounds,
-            3 => ErrorCode::AtomicOutOfBounds,
-            4 => ErrorCode::AssertFailed,
-            5 => ErrorCode::BadStep,
-            _ => return None,
-        })
-    }
-}
-
-/// Where the generated code describes a failure. `flags` is an input: bit 0 set means
-/// `device_assert`s are checked.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C)]
-pub struct ErrorRecord {
-    pub code: u32,
-    /// Index of the failing IR instruction (for its source location).
-    pub inst: u32,
-    /// The buffer parameter of an out-of-bounds access.
-    pub buffer: u32,
-    pub flags: u32,
-    /// The offending element offset (or the `for` step).
-    pub index: i64,
-}
 
 /// Why a kernel could not be lowered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -197,7 +159,7 @@ struct Row {
     out: Option<u32>,
     /// The place copied from or into, when the data is a tile.
     tile: Option<u32>,
-    code: ErrorCode,
+    code: Status,
     /// The last dimension's stride in elements.
     stride: Value,
     lane_mask: Option<IrValue>,
@@ -802,18 +764,19 @@ impl<'a, 'b> Lower<'a, 'b> {
     }
 
     /// Writes the failure record and returns `code` from the function if `bad`.
-    fn fail_if(&mut self, bad: Value, code: ErrorCode, inst: Inst, buffer: u32, index: Value) {
+    fn fail_if(&mut self, bad: Value, code: Status, inst: Inst, buffer: u32, index: Value) {
+        use std::mem::offset_of;
         let fail = self.b.create_block();
         let ok = self.b.create_block();
         self.b.ins().brif(bad, fail, &[], ok, &[]);
         self.b.switch_to_block(fail);
         let c = self.b.ins().iconst(types::I32, code as i64);
-        self.b.ins().store(self.flags, c, self.err, 0);
+        self.b.ins().store(self.flags, c, self.err, offset_of!(InstanceRecord, code) as i32);
         let i = self.b.ins().iconst(types::I32, i64::from(inst.index_u32()));
-        self.b.ins().store(self.flags, i, self.err, 4);
+        self.b.ins().store(self.flags, i, self.err, offset_of!(InstanceRecord, inst) as i32);
         let bu = self.b.ins().iconst(types::I32, i64::from(buffer));
-        self.b.ins().store(self.flags, bu, self.err, 8);
-        self.b.ins().store(self.flags, index, self.err, 16);
+        self.b.ins().store(self.flags, bu, self.err, offset_of!(InstanceRecord, buffer) as i32);
+        self.b.ins().store(self.flags, index, self.err, offset_of!(InstanceRecord, index) as i32);
         self.b.ins().return_(&[c]);
         self.b.switch_to_block(ok);
     }
@@ -1824,7 +1787,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         buffer: u32,
         t: ScalarType,
         off: Value,
-        code: ErrorCode,
+        code: Status,
     ) -> Value {
         let slot = 16 * buffer as i32;
         let base = self.b.ins().load(types::I64, self.flags, self.argv, slot);
@@ -1947,7 +1910,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let bad = self.b.ins().band(any, out_of);
                 let first_bad = self.b.ins().smax(base, buf_len);
                 let first_bad = self.b.ins().select(neg, base, first_bad);
-                self.fail_if(bad, ErrorCode::LoadOutOfBounds, inst, buffer, first_bad);
+                self.fail_if(bad, Status::LoadOutOfBounds, inst, buffer, first_bad);
             }
             let off = self.b.ins().imul_imm_s(base, i64::from(byte_size(t)));
             let addr = self.b.ins().iadd(buf_base, off);
@@ -1981,8 +1944,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
         let row_strides = strides(&shape);
         let row_off = self.linear(&idx, &row_strides[..rank - 1]);
-        let code =
-            if value.is_some() { ErrorCode::StoreOutOfBounds } else { ErrorCode::LoadOutOfBounds };
+        let code = if value.is_some() { Status::StoreOutOfBounds } else { Status::LoadOutOfBounds };
         let row = Row {
             inst,
             value,
@@ -2252,7 +2214,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let l = self.loop_begin(numel(&shape).max(1));
         let (dead, next) = self.lane_branch(mask, l.i)?;
         let e = self.off_elem(off, l.i);
-        let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::LoadOutOfBounds);
+        let addr = self.buffer_addr(inst, buffer, t, e, Status::LoadOutOfBounds);
         let x = self.b.ins().load(clif_type(t), self.flags, addr, 0);
         self.store_elem(o, t, l.i, x);
         self.b.ins().jump(next, &[]);
@@ -2289,7 +2251,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let (dead, next) = self.lane_branch(mask, l.i)?;
         let e = self.off_elem(off, l.i);
         let x = self.elem(value, l.i)?;
-        let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::StoreOutOfBounds);
+        let addr = self.buffer_addr(inst, buffer, t, e, Status::StoreOutOfBounds);
         self.b.ins().store(self.flags, x, addr, 0);
         self.b.ins().jump(next, &[]);
         // A masked-off lane of a store does nothing.
@@ -2318,7 +2280,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let (dead, next) = self.lane_branch(mask, l.i)?;
         let e = self.off_elem(off, l.i);
         let x = self.elem(value, l.i)?;
-        let addr = self.buffer_addr(inst, buffer, t, e, ErrorCode::AtomicOutOfBounds);
+        let addr = self.buffer_addr(inst, buffer, t, e, Status::AtomicOutOfBounds);
         // Compare-and-swap loop with the interpreter's update rule.
         let retry = self.b.create_block();
         let done = self.b.create_block();
@@ -2364,7 +2326,8 @@ impl<'a, 'b> Lower<'a, 'b> {
     }
 
     fn lower_assert(&mut self, inst: Inst, cond: IrValue) -> Result<()> {
-        let flags = self.b.ins().load(types::I32, self.flags, self.err, 12);
+        let at = std::mem::offset_of!(InstanceRecord, flags) as i32;
+        let flags = self.b.ins().load(types::I32, self.flags, self.err, at);
         let on = self.b.ins().band_imm_s(flags, 1);
         let check = self.b.create_block();
         let after = self.b.create_block();
@@ -2374,7 +2337,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let l = self.loop_begin(n);
         let c = self.elem(cond, l.i)?;
         let bad = self.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
-        self.fail_if(bad, ErrorCode::AssertFailed, inst, 0, l.i);
+        self.fail_if(bad, Status::AssertFailed, inst, 0, l.i);
         self.loop_end(l);
         self.b.ins().jump(after, &[]);
         self.b.switch_to_block(after);
@@ -2472,7 +2435,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let (lo, hi, st) = (self.scalar(lower)?, self.scalar(upper)?, self.scalar(step)?);
         let st64 = scalar::cast(&mut self.b, &self.h, ivt, ScalarType::I64, st);
         let bad = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, st64, 0);
-        self.fail_if(bad, ErrorCode::BadStep, inst, 0, st64);
+        self.fail_if(bad, Status::BadStep, inst, 0, st64);
         let places = self.carried_places(inst, inits)?;
         let init_scalars = self.deliver(inits, &places)?;
         let stypes = self.scalar_types(inits, &places);
