@@ -1901,16 +1901,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             let buf_base = self.b.ins().load(types::I64, self.flags, self.argv, slot);
             let buf_len = self.b.ins().load(types::I64, self.flags, self.argv, slot + 8);
             if self.checked {
-                let e = ext[0];
-                let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, e, 0);
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, base, 0);
-                let end = self.b.ins().iadd(base, e);
-                let over = self.b.ins().icmp(IntCC::SignedGreaterThan, end, buf_len);
-                let out_of = self.b.ins().bor(neg, over);
-                let bad = self.b.ins().band(any, out_of);
-                let first_bad = self.b.ins().smax(base, buf_len);
-                let first_bad = self.b.ins().select(neg, base, first_bad);
-                self.fail_if(bad, Status::LoadOutOfBounds, inst, buffer, first_bad);
+                let code = Status::LoadOutOfBounds;
+                self.check_range(base, ext[0], buf_len, code, inst, buffer);
             }
             let off = self.b.ins().imul_imm_s(base, i64::from(byte_size(t)));
             let addr = self.b.ins().iadd(buf_base, off);
@@ -2028,22 +2020,35 @@ impl<'a, 'b> Lower<'a, 'b> {
         Ok(true)
     }
 
+    /// Fails with `code` unless elements `start .. start + count` (none if `count` is 0)
+    /// lie in `0..len`, naming the first element outside.
+    fn check_range(
+        &mut self,
+        start: Value,
+        count: Value,
+        len: Value,
+        code: Status,
+        inst: Inst,
+        buffer: u32,
+    ) {
+        let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, count, 0);
+        let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, start, 0);
+        let end = self.b.ins().iadd(start, count);
+        let over = self.b.ins().icmp(IntCC::SignedGreaterThan, end, len);
+        let out_of = self.b.ins().bor(neg, over);
+        let bad = self.b.ins().band(any, out_of);
+        let first_bad = self.b.ins().smax(start, len);
+        let first_bad = self.b.ins().select(neg, start, first_bad);
+        self.fail_if(bad, code, inst, buffer, first_bad);
+    }
+
     /// The live lanes `0..e_last` of one row of a strided access whose elements are
     /// adjacent in memory: one range check, then 16-byte copies and an element tail.
     fn contiguous_row(&mut self, row: &Row) -> Result<()> {
         let size = i64::from(byte_size(row.t));
         let (row_base, e_last) = (row.row_base, row.e_last);
         if self.checked {
-            // Lanes row_base .. row_base + e_last must lie in 0..len.
-            let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, e_last, 0);
-            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, row_base, 0);
-            let end = self.b.ins().iadd(row_base, e_last);
-            let over = self.b.ins().icmp(IntCC::SignedGreaterThan, end, row.buf_len);
-            let out_of = self.b.ins().bor(neg, over);
-            let bad = self.b.ins().band(any, out_of);
-            let first_bad = self.b.ins().smax(row_base, row.buf_len);
-            let first_bad = self.b.ins().select(neg, row_base, first_bad);
-            self.fail_if(bad, row.code, row.inst, row.buffer, first_bad);
+            self.check_range(row_base, e_last, row.buf_len, row.code, row.inst, row.buffer);
         }
         let mem = self.b.ins().imul_imm_s(row_base, size);
         let mem = self.b.ins().iadd(row.buf_base, mem);
